@@ -1,0 +1,117 @@
+//! One tracing span per logical request (all its attempts), with method, path (never the query
+//! string), final status, attempts and time waited on the limiter. Headers and bodies are never
+//! recorded, so no credential can reach the logs.
+
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use http::{Request, Response};
+use tokio::time::Instant;
+use tower::{Layer, Service};
+use tracing::Instrument;
+
+use crate::classify::{Verdict, classify};
+use crate::error::Error;
+use crate::stats::RequestMetrics;
+
+/// Wraps each request in a `notion_request` span and logs its outcome.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TraceLayer;
+
+impl TraceLayer {
+    /// The layer.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+impl<S> Layer<S> for TraceLayer {
+    type Service = Trace<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Trace { inner }
+    }
+}
+
+/// The service produced by [`TraceLayer`].
+#[derive(Debug, Clone)]
+pub struct Trace<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request<B>> for Trace<S>
+where
+    S: Service<Request<B>, Response = Response<Bytes>, Error = Error>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<Response<Bytes>, Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let metrics = request
+            .extensions()
+            .get::<RequestMetrics>()
+            .cloned()
+            .unwrap_or_else(|| {
+                let metrics = RequestMetrics::new();
+                request.extensions_mut().insert(metrics.clone());
+                metrics
+            });
+        let span = tracing::debug_span!(
+            "notion_request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            limiter_wait_ms = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let future = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        let record_span = span.clone();
+        Box::pin(
+            async move {
+                let start = Instant::now();
+                let result = future.await;
+                let span = record_span;
+                span.record("attempts", metrics.attempts());
+                span.record("limiter_wait_ms", metrics.limiter_wait().as_millis() as u64);
+                span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+                let class = classify(&result);
+                if let Some(status) = class.status {
+                    span.record("status", status.as_u16());
+                }
+                match (&result, class.verdict) {
+                    (Ok(response), Verdict::Success) => {
+                        tracing::trace!(status = response.status().as_u16(), "notion request done");
+                    }
+                    (Ok(response), _) => {
+                        let api = crate::error::ApiError::from_response(response);
+                        if let Some(id) = &api.request_id {
+                            span.record("request_id", id.as_str());
+                        }
+                        tracing::debug!(
+                            status = response.status().as_u16(),
+                            code = api.code.as_deref(),
+                            "notion request failed"
+                        );
+                    }
+                    (Err(error), _) => {
+                        tracing::debug!(error = %error, "notion request failed");
+                    }
+                }
+                result
+            }
+            .instrument(span),
+        )
+    }
+}

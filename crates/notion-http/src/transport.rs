@@ -1,0 +1,152 @@
+//! The bottom of the stack: hyper-util's pooled client over rustls (ring, webpki roots, HTTP/1.1
+//! and HTTP/2 by ALPN), reading the whole response body under a size limit.
+//!
+//! Reading the body here means that a reset or a truncated body is a transport error *inside*
+//! the retry loop, that the per-attempt timeout covers the body, and that the retry policy can
+//! classify by Notion's error `code`.
+
+use std::fmt;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use tower::Service;
+
+use crate::error::Error;
+use crate::stats::{RequestMetrics, Stats};
+
+/// Settings of the HTTP transport.
+#[derive(Debug, Clone, Copy)]
+pub struct TransportConfig {
+    /// Time allowed to open a TCP connection.
+    pub connect_timeout: Duration,
+    /// How long an idle pooled connection is kept.
+    pub pool_idle_timeout: Duration,
+    /// Idle connections kept per host.
+    pub pool_max_idle_per_host: usize,
+    /// Largest response body accepted, in bytes.
+    pub max_response_bytes: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle_per_host: 32,
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Sends `Request<Bytes>` and answers `Response<Bytes>` with the whole body. Every status is
+/// an `Ok` response; errors are transport failures only.
+#[derive(Clone)]
+pub struct HttpTransport {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    max_response_bytes: usize,
+    stats: Stats,
+}
+
+impl fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpTransport")
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpTransport {
+    /// Builds the pooled HTTPS client. Plain `http://` is accepted by the transport; the
+    /// client configuration allows it for loopback addresses only.
+    pub fn new(config: TransportConfig) -> Result<Self, Error> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(config.connect_timeout));
+        http.set_keepalive(Some(Duration::from_secs(60)));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .map_err(|e| Error::config("tls", format!("cannot set up TLS: {e}")))?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .build(https);
+        Ok(Self {
+            client,
+            max_response_bytes: config.max_response_bytes,
+            stats: Stats::default(),
+        })
+    }
+
+    /// Counts requests into `stats`.
+    pub fn with_stats(mut self, stats: Stats) -> Self {
+        self.stats = stats;
+        self
+    }
+}
+
+impl Service<Request<Bytes>> for HttpTransport {
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<Response<Bytes>, Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // The legacy client is always ready; connections are checked out per request.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let client = self.client.clone();
+        let limit = self.max_response_bytes;
+        self.stats.request_sent();
+        if let Some(metrics) = request.extensions().get::<RequestMetrics>() {
+            metrics.attempt();
+        }
+        Box::pin(async move {
+            let request = request.map(Full::new);
+            let response = client.request(request).await.map_err(|e| {
+                let context = if e.is_connect() {
+                    "connecting"
+                } else {
+                    "sending the request"
+                };
+                Error::transport(context, e)
+            })?;
+            let (parts, body) = response.into_parts();
+            let body = match Limited::new(body, limit).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                    return Err(Error::decode(
+                        "a response within the size limit",
+                        format!("the response body exceeds {limit} bytes"),
+                    ));
+                }
+                Err(e) => return Err(Error::transport("reading the response body", e)),
+            };
+            // Notion answers every success with JSON. A body that does not parse was cut short
+            // (or mangled on the way) even when its framing looked complete, so it is a
+            // transport error and retried like a reset.
+            if parts.status.is_success()
+                && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
+            {
+                return Err(Error::transport(
+                    "reading the response body",
+                    "the JSON body is truncated or malformed",
+                ));
+            }
+            Ok(Response::from_parts(parts, body))
+        })
+    }
+}
