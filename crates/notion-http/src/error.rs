@@ -349,19 +349,6 @@ impl Error {
         }
     }
 
-    pub(crate) fn api_mut(&mut self) -> Option<&mut ApiError> {
-        match self {
-            Self::RateLimited(api)
-            | Self::Authentication(api)
-            | Self::NotFound(api)
-            | Self::Validation(api)
-            | Self::Restricted(api)
-            | Self::Conflict(api)
-            | Self::Server(api) => Some(api),
-            _ => None,
-        }
-    }
-
     /// HTTP status, for errors Notion answered.
     pub fn status(&self) -> Option<StatusCode> {
         self.api().map(|api| api.status)

@@ -1,5 +1,6 @@
 //! notion-http: the tower stack and the typed client for the Notion API.
 
+pub mod blocks;
 pub mod classify;
 pub mod config;
 pub mod error;
@@ -12,3 +13,13 @@ pub mod trace;
 pub mod transport;
 
 pub use error::{ApiError, BoxError, Error, ErrorKind};
+pub mod client;
+pub mod pagination;
+pub mod query;
+pub mod types;
+
+pub use blocks::BlockEvent;
+pub use client::{Call, Connection, NotionClient, NotionService, build_stack, oauth_client};
+pub use config::ClientConfig;
+pub use pagination::{ListResponse, Paginated};
+pub use stats::{Stats, StatsSnapshot};

@@ -20,7 +20,6 @@ use hyper_util::rt::TokioExecutor;
 use tower::Service;
 
 use crate::error::Error;
-use crate::stats::{RequestMetrics, Stats};
 
 /// Settings of the HTTP transport.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +51,6 @@ impl Default for TransportConfig {
 pub struct HttpTransport {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     max_response_bytes: usize,
-    stats: Stats,
 }
 
 impl fmt::Debug for HttpTransport {
@@ -86,14 +84,7 @@ impl HttpTransport {
         Ok(Self {
             client,
             max_response_bytes: config.max_response_bytes,
-            stats: Stats::default(),
         })
-    }
-
-    /// Counts requests into `stats`.
-    pub fn with_stats(mut self, stats: Stats) -> Self {
-        self.stats = stats;
-        self
     }
 }
 
@@ -110,10 +101,6 @@ impl Service<Request<Bytes>> for HttpTransport {
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
         let client = self.client.clone();
         let limit = self.max_response_bytes;
-        self.stats.request_sent();
-        if let Some(metrics) = request.extensions().get::<RequestMetrics>() {
-            metrics.attempt();
-        }
         Box::pin(async move {
             let request = request.map(Full::new);
             let response = client.request(request).await.map_err(|e| {
