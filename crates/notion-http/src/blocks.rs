@@ -98,7 +98,7 @@ impl<T: DeserializeOwned + Send + 'static> Walk<T> {
             if let Some(raw) = frame.buffered.pop_front() {
                 let depth = frame.depth;
                 let parent_id = frame.parent_id.clone();
-                if let Err(e) = self.visit(raw, depth, parent_id) {
+                if let Err(e) = self.visit(&raw, depth, parent_id) {
                     self.stack.clear();
                     return Some(Err(e));
                 }
@@ -132,7 +132,7 @@ impl<T: DeserializeOwned + Send + 'static> Walk<T> {
         }
     }
 
-    fn visit(&mut self, raw: Box<RawValue>, depth: u32, parent_id: String) -> Result<(), Error> {
+    fn visit(&mut self, raw: &RawValue, depth: u32, parent_id: String) -> Result<(), Error> {
         let head: Head =
             serde_json::from_str(raw.get()).map_err(|e| Error::decode("a block", e))?;
         let block: T = serde_json::from_str(raw.get()).map_err(|e| Error::decode("a block", e))?;

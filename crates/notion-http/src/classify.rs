@@ -167,13 +167,12 @@ fn rate_limit_reason(body: &[u8]) -> Option<String> {
 /// `Retry-After` as a duration: integer seconds or an HTTP-date in the header, else the body's
 /// `additional_data.retry_after`.
 pub(crate) fn retry_after(headers: &HeaderMap, body: &[u8]) -> Option<Duration> {
-    if let Some(value) = headers
+    let header = headers
         .get(http::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-    {
-        if let Some(wait) = parse_retry_after(value, SystemTime::now()) {
-            return Some(wait);
-        }
+        .and_then(|value| parse_retry_after(value, SystemTime::now()));
+    if header.is_some() {
+        return header;
     }
     let data = parse_error_body(body)?.additional_data?;
     match data.get("retry_after")? {

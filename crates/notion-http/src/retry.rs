@@ -140,10 +140,8 @@ impl<B: Clone> Policy<Request<B>, Response<Bytes>, Error> for RetryPolicy {
         }
         let backoff = self.backoff(self.attempt);
         let wait = backoff.max(class.retry_after.unwrap_or_default());
-        if reason.pauses_connection() {
-            if let Some(limiter) = &self.limiter {
-                limiter.pause_for(class.retry_after.unwrap_or(backoff));
-            }
+        if let Some(limiter) = self.limiter.as_ref().filter(|_| reason.pauses_connection()) {
+            limiter.pause_for(class.retry_after.unwrap_or(backoff));
         }
         self.attempt += 1;
         self.stats.retried(wait);
@@ -204,6 +202,7 @@ mod tests {
     }
 
     type Script = Arc<Mutex<Vec<Result<Response<Bytes>, Error>>>>;
+    type Calls = Arc<Mutex<Vec<Instant>>>;
 
     /// A service that answers from `script` in order and records when it was called.
     fn scripted(
@@ -212,7 +211,7 @@ mod tests {
         impl tower::Service<Request<Bytes>, Response = Response<Bytes>, Error = Error, Future: Send>
         + Clone
         + Send,
-        Arc<Mutex<Vec<Instant>>>,
+        Calls,
     ) {
         let script: Script = Arc::new(Mutex::new(script.into_iter().rev().collect()));
         let calls = Arc::new(Mutex::new(Vec::new()));

@@ -327,7 +327,7 @@ async fn trace_logs_of_faults_and_oauth_refresh_contain_no_secret() {
     let client = NotionClient::new(config.clone()).unwrap();
     let me = client.me().await.unwrap();
     assert_eq!(me["id"], "me");
-    let rotated = rotated.lock().unwrap();
+    let rotated = rotated.lock().unwrap().clone();
     assert_eq!(rotated.len(), 1);
     assert_eq!(rotated[0].access_token.expose_secret(), NEW_ACCESS);
 
