@@ -885,3 +885,140 @@ fn list_fixtures_decode_as_raw_values() {
         }
     }
 }
+
+#[test]
+fn constructed_objects_validate_against_the_sdk_schemas() {
+    use notion_model::block::BlockKind;
+    use notion_model::property::{PropertySchemaKind, SelectConfig};
+    use notion_model::{ApiVersion, DataSourceRef, Id, PropertyValue, Timestamp};
+
+    let at: Timestamp = "2026-07-04T09:08:31.250Z".parse().unwrap();
+    let user = Id::from_u128(0xee5f_0f84);
+    let page_id = Id::from_u128(0x5983_3787);
+    let kinds = [
+        BlockKind::paragraph("text"),
+        BlockKind::heading(2, "heading"),
+        BlockKind::bulleted_list_item("item"),
+        BlockKind::numbered_list_item("item"),
+        BlockKind::to_do("to do", true),
+        BlockKind::toggle("toggle"),
+        BlockKind::quote("quote"),
+        BlockKind::code("fn main() {}", "rust"),
+        BlockKind::child_page("child"),
+        BlockKind::child_database("db"),
+        BlockKind::divider(),
+        BlockKind::image(notion_model::FileKind::external(
+            "https://example.com/a.png",
+        )),
+    ];
+    for version in ApiVersion::SUPPORTED {
+        for (i, kind) in kinds.iter().enumerate() {
+            let mut block = Block::new(
+                Id::from_u128(i as u128 + 1),
+                Parent::page(page_id),
+                kind.clone(),
+            )
+            .with_created(at.truncated_to_minute(), user)
+            .with_last_edited(at.truncated_to_minute(), user);
+            block.adapt_to(version);
+            let value = serde_json::to_value(&block).unwrap();
+            // 2026-03-11 objects lack `archived`: the documented allowance applies.
+            let allowances = validate(
+                "constructed block",
+                "BlockObjectResponse",
+                &value,
+                version.as_str(),
+            )
+            .unwrap();
+            assert_eq!(
+                allowances.is_empty(),
+                version.has_archived(),
+                "{version} {allowances:?}"
+            );
+        }
+
+        let mut properties = BTreeMap::new();
+        properties.insert("Name".to_owned(), PropertyValue::title("Launch"));
+        let mut page = Page::new(
+            Id::from_u128(9),
+            Parent::data_source(Id::from_u128(10), Id::from_u128(11)),
+            properties,
+        )
+        .with_created(at.clone(), user)
+        .with_last_edited(at.clone(), user);
+        page.adapt_to(version);
+        validate(
+            "constructed page",
+            "PageObjectResponse",
+            &serde_json::to_value(&page).unwrap(),
+            version.as_str(),
+        )
+        .unwrap();
+
+        let mut database = Database::new(
+            Id::from_u128(11),
+            Parent::page(page_id),
+            "Tasks",
+            vec![DataSourceRef::new(Id::from_u128(10), "Tasks")],
+        );
+        database.created_time = Some(at.clone());
+        database.last_edited_time = Some(at.clone());
+        database.adapt_to(version);
+        validate(
+            "constructed database",
+            "DatabaseObjectResponse",
+            &serde_json::to_value(&database).unwrap(),
+            version.as_str(),
+        )
+        .unwrap();
+
+        let mut schemas = BTreeMap::new();
+        schemas.insert(
+            "Name".to_owned(),
+            PropertySchema::new(
+                "title",
+                "Name",
+                PropertySchemaKind::Title(Default::default()),
+            ),
+        );
+        schemas.insert(
+            "Tags".to_owned(),
+            PropertySchema::new(
+                "tags",
+                "Tags",
+                PropertySchemaKind::MultiSelect(SelectConfig {
+                    options: Some(vec![]),
+                    ..Default::default()
+                }),
+            ),
+        );
+        let mut data_source =
+            DataSource::new(Id::from_u128(10), Id::from_u128(11), "Tasks", schemas);
+        data_source.database_parent = Some(Parent::page(page_id));
+        data_source.created_time = Some(at.clone());
+        data_source.last_edited_time = Some(at.clone());
+        data_source.created_by = Some(User::partial(user));
+        data_source.last_edited_by = Some(User::partial(user));
+        data_source.adapt_to(version);
+        validate(
+            "constructed data source",
+            "DataSourceObjectResponse",
+            &serde_json::to_value(&data_source).unwrap(),
+            version.as_str(),
+        )
+        .unwrap();
+
+        let list = List::new(
+            "page_or_data_source",
+            vec![SearchResult::Page(Box::new(page))],
+            None,
+        );
+        validate(
+            "constructed list",
+            "QueryDataSourceResponse",
+            &serde_json::to_value(&list).unwrap(),
+            version.as_str(),
+        )
+        .unwrap();
+    }
+}

@@ -3,7 +3,7 @@
 use crate::codec::{object, tagged_kind};
 use crate::file::FileKind;
 use crate::rich_text::{RichText, plain_text};
-use crate::{Color, Icon, Id, Timestamp};
+use crate::{Color, Icon, Id};
 
 object! {
     /// `paragraph` (also the items of a `tab` block, whose icon is the tab's icon).
@@ -261,13 +261,14 @@ object! {
 }
 
 object! {
-    /// The calendar event of meeting notes.
+    /// The calendar event of meeting notes. Times are kept as text: an all-day event may carry
+    /// a date rather than an RFC 3339 timestamp.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CalendarEvent {
         /// Start.
-        opt start_time: Timestamp,
+        opt start_time: String,
         /// End.
-        opt end_time: Timestamp,
+        opt end_time: String,
         /// Attendee user ids.
         opt attendees: Vec<Id>,
     }
@@ -277,10 +278,10 @@ object! {
     /// When the recording of meeting notes ran.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Recording {
-        /// Start.
-        opt start_time: Timestamp,
-        /// End.
-        opt end_time: Timestamp,
+        /// Start (text, as sent).
+        opt start_time: String,
+        /// End (text, as sent).
+        opt end_time: String,
     }
 }
 
