@@ -130,3 +130,8 @@ pub use user::{Group, Owner, User, UserKind, UserOrGroup};
 pub use version::ApiVersion;
 pub use view::{View, ViewQuery};
 pub use webhook::WebhookEvent;
+
+/// The README's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
