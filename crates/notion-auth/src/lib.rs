@@ -59,7 +59,8 @@ pub use credentials::{
     RefreshToken, TokenPair,
 };
 pub use layer::{Auth, AuthLayer, Authenticator, OnTokenRotation};
-pub use oauth::{Introspection, OAuthClient, TokenDetails, TokenGrant, TokenTransport};
+pub use notion_model::IntrospectResponse;
+pub use oauth::{OAuthClient, TokenDetails, TokenGrant, TokenTransport};
 
 /// A boxed error, as used at tower service boundaries.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

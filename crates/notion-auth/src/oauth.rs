@@ -28,6 +28,7 @@ use tower::{Service, ServiceExt};
 
 use crate::credentials::{AccessToken, OAuthClientCredentials, RefreshToken, TokenPair};
 use crate::{BoxError, Error};
+use notion_model::IntrospectResponse;
 
 /// The HTTP service that carries token requests: whole-body requests and responses.
 pub type TokenTransport = BoxCloneSyncService<Request<Bytes>, Response<Bytes>, BoxError>;
@@ -54,22 +55,6 @@ pub struct TokenGrant {
     pub tokens: TokenPair,
     /// `bot_id`, `workspace_id`, `workspace_name`, `owner`, … as Notion sent them.
     pub details: TokenDetails,
-}
-
-/// The answer of `POST /v1/oauth/introspect`.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-pub struct Introspection {
-    /// Whether the token is currently valid.
-    pub active: bool,
-    /// Granted scope, when Notion reports one.
-    #[serde(default)]
-    pub scope: Option<String>,
-    /// Issued-at time as Notion reports it.
-    #[serde(default)]
-    pub iat: Option<serde_json::Value>,
-    /// Notion's request id.
-    #[serde(default)]
-    pub request_id: Option<String>,
 }
 
 /// An OAuth error body. Notion may answer in the RFC 6749 shape (`error`,
@@ -234,7 +219,7 @@ impl OAuthClient {
     }
 
     /// Asks Notion whether `token` is active (`POST /v1/oauth/introspect`).
-    pub async fn introspect(&self, token: &AccessToken) -> Result<Introspection, Error> {
+    pub async fn introspect(&self, token: &AccessToken) -> Result<IntrospectResponse, Error> {
         let body = serde_json::json!({ "token": token.expose_secret() });
         let body = Bytes::from(body.to_string());
         let request = Request::builder()

@@ -9,7 +9,6 @@ use serde_json::value::RawValue;
 
 use crate::client::NotionClient;
 use crate::error::Error;
-use crate::pagination::ListResponse;
 
 /// Block types whose children are separate objects (a page's content, a database's rows): the
 /// walk yields these blocks but does not descend into them.
@@ -65,28 +64,8 @@ struct Walk<T> {
     _type: PhantomData<fn() -> T>,
 }
 
-/// A raw page of children: the items are kept as raw JSON so any `T` can be produced.
-#[derive(serde::Deserialize)]
-struct RawChildren {
-    results: Vec<Box<RawValue>>,
-    #[serde(default)]
-    next_cursor: Option<String>,
-    #[serde(default)]
-    has_more: bool,
-}
-
-impl ListResponse for RawChildren {
-    type Item = Box<RawValue>;
-    fn has_more(&self) -> bool {
-        self.has_more
-    }
-    fn next_cursor(&self) -> Option<&str> {
-        self.next_cursor.as_deref()
-    }
-    fn into_results(self) -> Vec<Box<RawValue>> {
-        self.results
-    }
-}
+/// A page of children with the items kept as raw JSON, so any `T` can be produced.
+type RawChildren = notion_model::List<Box<RawValue>>;
 
 impl<T: DeserializeOwned + Send + 'static> Walk<T> {
     async fn next_event(&mut self) -> Option<Result<BlockEvent<T>, Error>> {
@@ -121,13 +100,14 @@ impl<T: DeserializeOwned + Send + 'static> Walk<T> {
                 }
             };
             let frame = self.stack.last_mut()?;
-            frame.more = page.has_more && page.next_cursor.is_some();
-            if page.has_more && page.next_cursor.is_none() {
+            let next_cursor = page.next_cursor().map(str::to_owned);
+            frame.more = page.has_more() && next_cursor.is_some();
+            if page.has_more() && next_cursor.is_none() {
                 let e = Error::decode("a list of blocks", "has_more without next_cursor");
                 self.stack.clear();
                 return Some(Err(e));
             }
-            frame.cursor = page.next_cursor;
+            frame.cursor = next_cursor;
             frame.buffered = page.results.into();
         }
     }

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, Response, StatusCode};
+use notion_model::ErrorBody;
 
 use crate::error::Error;
 
@@ -116,52 +117,15 @@ pub fn classify_error(error: &Error) -> Classification {
     }
 }
 
-/// The fields of a Notion error body.
-#[derive(Debug, Default)]
-pub(crate) struct ErrorBody {
-    pub(crate) code: Option<String>,
-    pub(crate) message: Option<String>,
-    pub(crate) request_id: Option<String>,
-    pub(crate) additional_data: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
 /// Parses a Notion JSON error body; `None` when the body is not one (HTML, empty, other JSON).
 pub(crate) fn parse_error_body(body: &[u8]) -> Option<ErrorBody> {
-    let serde_json::Value::Object(mut object) = serde_json::from_slice(body).ok()? else {
-        return None;
-    };
-    let mut take = |key: &str| match object.remove(key) {
-        Some(serde_json::Value::String(s)) => Some(s),
-        _ => None,
-    };
-    let code = take("code");
-    let message = take("message");
-    let request_id = take("request_id");
-    if code.is_none() && message.is_none() {
-        return None;
-    }
-    let additional_data = match object.remove("additional_data") {
-        Some(serde_json::Value::Object(map)) => Some(map),
-        _ => None,
-    };
-    Some(ErrorBody {
-        code,
-        message,
-        request_id,
-        additional_data,
-    })
+    serde_json::from_slice(body).ok()
 }
 
 fn rate_limit_reason(body: &[u8]) -> Option<String> {
-    let mut parsed = parse_error_body(body)?;
-    match parsed
-        .additional_data
-        .as_mut()?
-        .remove("rate_limit_reason")?
-    {
-        serde_json::Value::String(reason) => Some(reason),
-        _ => None,
-    }
+    parse_error_body(body)?
+        .rate_limit_reason()
+        .map(str::to_owned)
 }
 
 /// `Retry-After` as a duration: integer seconds or an HTTP-date in the header, else the body's
@@ -174,12 +138,9 @@ pub(crate) fn retry_after(headers: &HeaderMap, body: &[u8]) -> Option<Duration> 
     if header.is_some() {
         return header;
     }
-    let data = parse_error_body(body)?.additional_data?;
-    match data.get("retry_after")? {
-        serde_json::Value::String(s) => s.trim().parse::<u64>().ok().map(Duration::from_secs),
-        serde_json::Value::Number(n) => n.as_u64().map(Duration::from_secs),
-        _ => None,
-    }
+    parse_error_body(body)?
+        .retry_after_seconds()
+        .map(Duration::from_secs)
 }
 
 /// Parses a `Retry-After` value: delay-seconds, or an HTTP-date (a date in the past means 0).

@@ -9,15 +9,13 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use http::{Method, Request, Response, Uri};
-use notion_auth::{
-    AccessToken, Authenticator, Credentials, Introspection, OAuthClient, TokenGrant,
-};
+use notion_auth::{AccessToken, Authenticator, Credentials, OAuthClient, TokenGrant};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 
-use crate::config::{BaseUrl, ClientConfig, validate_api_version};
+use crate::config::{BaseUrl, ClientConfig};
 use crate::error::{ApiError, Error};
 use crate::headers::NotionHeadersLayer;
 use crate::pagination::{ListResponse, Paginated};
@@ -29,8 +27,8 @@ use crate::timeout::TimeoutLayer;
 use crate::trace::TraceLayer;
 use crate::transport::{HttpTransport, TransportConfig};
 use crate::types::{
-    Block, BlockList, CommentList, DataSource, Database, Page, PropertyItemList, QueryResultList,
-    SearchResultList, User, UserList,
+    Block, BlockList, CommentList, DataSource, Database, GetPagePropertyResponse, Page,
+    PropertyItemList, QueryResultList, SearchResultList, User, UserList,
 };
 
 /// The type-erased service stack: whole-body requests in, whole-body responses out.
@@ -69,9 +67,11 @@ where
     T::Future: Send + 'static,
 {
     let base = BaseUrl::parse(&config.base_url)?;
-    validate_api_version(&config.api_version)?;
-    let version = http::HeaderValue::from_str(&config.api_version)
-        .map_err(|_| Error::config("api_version", "is not a valid header value"))?;
+    let version = config
+        .api_version
+        .ensure_supported()
+        .map_err(|e| Error::config("api_version", e.to_string()))?;
+    let version = http::HeaderValue::from_static(version.as_str());
     let user_agent = http::HeaderValue::from_str(&config.user_agent)
         .map_err(|_| Error::config("user_agent", "is not a valid header value"))?;
     if config.request_timeout.is_zero() {
@@ -596,9 +596,13 @@ impl NotionClient {
         self.paginated(self.property_endpoint(page_id, property_id))
     }
 
-    /// `GET /v1/pages/{id}/properties/{property_id}` as one JSON value (a `property_item`, or
-    /// the first page of a list).
-    pub fn get_page_property(&self, page_id: &str, property_id: &str) -> Call<Value> {
+    /// `GET /v1/pages/{id}/properties/{property_id}` once: a single `property_item`, or the
+    /// first page of a list.
+    pub fn get_page_property(
+        &self,
+        page_id: &str,
+        property_id: &str,
+    ) -> Call<GetPagePropertyResponse> {
         self.call(self.property_endpoint(page_id, property_id))
     }
 
@@ -666,7 +670,10 @@ impl NotionClient {
     }
 
     /// Asks whether `token` is active (`POST /v1/oauth/introspect`).
-    pub async fn introspect(&self, token: &AccessToken) -> Result<Introspection, Error> {
+    pub async fn introspect(
+        &self,
+        token: &AccessToken,
+    ) -> Result<notion_model::IntrospectResponse, Error> {
         Ok(self.oauth()?.introspect(token).await?)
     }
 }

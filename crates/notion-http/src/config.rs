@@ -5,16 +5,13 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use notion_auth::{Credentials, OnTokenRotation};
+use notion_model::ApiVersion;
 use url::{Host, Url};
 
 use crate::error::Error;
 
 /// The default API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.notion.com";
-/// The default `Notion-Version`.
-pub const DEFAULT_API_VERSION: &str = "2026-03-11";
-/// The oldest `Notion-Version` this client accepts: the first with data sources.
-pub const MIN_API_VERSION: &str = "2025-09-03";
 
 /// Everything needed to build a [`NotionClient`](crate::NotionClient).
 ///
@@ -26,8 +23,9 @@ pub struct ClientConfig {
     /// API base URL: `https://…`; plain `http://` only for loopback (127.0.0.0/8, ::1,
     /// localhost). Default `https://api.notion.com`.
     pub base_url: String,
-    /// `Notion-Version` header; `2025-09-03` or later. Default `2026-03-11`.
-    pub api_version: String,
+    /// `Notion-Version` header: `2026-03-11` (default) or `2025-09-03`; `2022-06-28` is
+    /// rejected (it cannot read databases with several data sources).
+    pub api_version: ApiVersion,
     /// How requests are authenticated.
     pub credentials: Credentials,
     /// Sustained request rate of the connection, at most 10. Default 3 (Notion's 180 per
@@ -82,7 +80,7 @@ impl ClientConfig {
     pub fn new(credentials: Credentials) -> Self {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
-            api_version: DEFAULT_API_VERSION.to_owned(),
+            api_version: ApiVersion::LATEST,
             credentials,
             requests_per_second: 3.0,
             burst: 1,
@@ -158,34 +156,6 @@ fn is_loopback(host: &Host<&str>) -> bool {
     }
 }
 
-/// Validates a `Notion-Version` value: a `YYYY-MM-DD` date not older than
-/// [`MIN_API_VERSION`].
-pub fn validate_api_version(version: &str) -> Result<(), Error> {
-    let well_formed = version.len() == 10
-        && version.char_indices().all(|(i, c)| match i {
-            4 | 7 => c == '-',
-            _ => c.is_ascii_digit(),
-        });
-    if !well_formed {
-        return Err(Error::config(
-            "api_version",
-            format!(
-                "`{version}` is not a Notion-Version date (YYYY-MM-DD), e.g. {DEFAULT_API_VERSION}"
-            ),
-        ));
-    }
-    if version < MIN_API_VERSION {
-        return Err(Error::config(
-            "api_version",
-            format!(
-                "`{version}` is too old: versions before {MIN_API_VERSION} cannot read databases \
-                 with several data sources; use {DEFAULT_API_VERSION} or {MIN_API_VERSION}"
-            ),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,15 +197,6 @@ mod tests {
             assert!(err.to_string().contains("base_url"), "{err}");
             assert!(!err.to_string().contains("pw"), "{err}");
         }
-    }
-
-    #[test]
-    fn api_versions() {
-        validate_api_version("2026-03-11").unwrap();
-        validate_api_version("2025-09-03").unwrap();
-        let err = validate_api_version("2022-06-28").unwrap_err();
-        assert!(err.to_string().contains("data sources"), "{err}");
-        assert!(validate_api_version("latest").is_err());
     }
 
     #[test]

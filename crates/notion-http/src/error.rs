@@ -1,10 +1,12 @@
 //! The error type of the HTTP layer and the client.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, Response, StatusCode};
+use notion_model::{AdditionalValue, ErrorCode};
 
 use crate::classify;
 
@@ -46,13 +48,13 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Notion's error `code` (`object_not_found`, `rate_limited`, …), when the body had one.
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     /// Notion's message, or a description of a non-JSON body.
     pub message: String,
     /// Notion's request id, from the body or the `x-notion-request-id` header.
     pub request_id: Option<String>,
     /// `additional_data` as Notion sent it.
-    pub additional_data: Option<serde_json::Map<String, serde_json::Value>>,
+    pub additional_data: Option<BTreeMap<String, AdditionalValue>>,
     /// The server's `Retry-After`, when it sent one.
     pub retry_after: Option<Duration>,
     /// The start of a body that was not Notion's JSON error (proxy HTML, plain text), with
@@ -78,8 +80,8 @@ impl ApiError {
         match classify::parse_error_body(body) {
             Some(parsed) => Self {
                 status,
-                code: parsed.code,
-                message: parsed.message.unwrap_or_else(|| "no message".to_owned()),
+                code: Some(parsed.code),
+                message: parsed.message,
                 request_id: parsed.request_id.or(header_request_id),
                 additional_data: parsed.additional_data,
                 retry_after,
@@ -111,7 +113,10 @@ impl ApiError {
 
     /// A string value of `additional_data` (e.g. `rate_limit_reason`).
     pub fn additional(&self, key: &str) -> Option<&str> {
-        self.additional_data.as_ref()?.get(key)?.as_str()
+        match self.additional_data.as_ref()?.get(key)? {
+            AdditionalValue::Text(text) => Some(text),
+            _ => None,
+        }
     }
 
     fn kind(&self) -> ErrorKind {
@@ -127,7 +132,7 @@ impl ApiError {
     }
 
     fn headline_and_hint(&self) -> (&'static str, String) {
-        let code = self.code.as_deref();
+        let code = self.code.as_ref().map(ErrorCode::as_str);
         match self.status.as_u16() {
             401 => (
                 "Notion rejected the credentials",
@@ -355,8 +360,8 @@ impl Error {
     }
 
     /// Notion's error `code`, when it sent one.
-    pub fn code(&self) -> Option<&str> {
-        self.api()?.code.as_deref()
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.api()?.code.as_ref()
     }
 
     /// Notion's request id, when it sent one.
@@ -425,7 +430,7 @@ mod tests {
             r#"{"object":"error","status":404,"code":"object_not_found","message":"Could not find page","request_id":"body-id","additional_data":{"integration_id":"i1"}}"#,
         ));
         assert_eq!(err.kind(), ErrorKind::NotFound);
-        assert_eq!(err.code(), Some("object_not_found"));
+        assert_eq!(err.code(), Some(&ErrorCode::ObjectNotFound));
         assert_eq!(err.request_id(), Some("body-id"));
         assert_eq!(err.api().unwrap().additional("integration_id"), Some("i1"));
         let text = err.to_string();

@@ -27,6 +27,26 @@ pub trait ListResponse: DeserializeOwned + Send + 'static {
     fn into_results(self) -> Vec<Self::Item>;
 }
 
+impl<T, P> ListResponse for notion_model::List<T, P>
+where
+    T: DeserializeOwned + Send + 'static,
+    P: DeserializeOwned + Send + 'static,
+{
+    type Item = T;
+
+    fn has_more(&self) -> bool {
+        notion_model::List::has_more(self)
+    }
+
+    fn next_cursor(&self) -> Option<&str> {
+        notion_model::List::next_cursor(self)
+    }
+
+    fn into_results(self) -> Vec<T> {
+        self.results
+    }
+}
+
 impl ListResponse for serde_json::Value {
     type Item = serde_json::Value;
 

@@ -101,7 +101,7 @@ where
                         }
                         tracing::debug!(
                             status = response.status().as_u16(),
-                            code = api.code.as_deref(),
+                            code = api.code.as_ref().map(|c| c.as_str()),
                             "notion request failed"
                         );
                     }

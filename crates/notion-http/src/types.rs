@@ -1,28 +1,19 @@
-//! The typed defaults of the client's endpoints.
+//! The typed defaults of the client's endpoints: the model's types. Every endpoint can decode
+//! into another type with `as_type` instead.
 
-use serde_json::Value;
+pub use notion_model::{
+    Block, Comment, DataSource, Database, GetPagePropertyResponse, List, Page, PropertyItemList,
+    SearchResponse, SearchResult, User,
+};
 
-/// A user object.
-pub type User = Value;
-/// A database (container) object.
-pub type Database = Value;
-/// A data source object.
-pub type DataSource = Value;
-/// A page object.
-pub type Page = Value;
-/// A block object.
-pub type Block = Value;
-/// A comment object.
-pub type Comment = Value;
 /// A page of users.
-pub type UserList = Value;
+pub type UserList = List<User>;
 /// A page of blocks.
-pub type BlockList = Value;
+pub type BlockList = List<Block>;
 /// A page of comments.
-pub type CommentList = Value;
-/// A page of data-source query results (pages, or data sources for wiki sources).
-pub type QueryResultList = Value;
+pub type CommentList = List<Comment>;
+/// A page of data-source query results (pages, or data sources for wiki sources); check
+/// `request_status` for Notion's 10,000-row cap.
+pub type QueryResultList = SearchResponse;
 /// A page of search results (pages and data sources).
-pub type SearchResultList = Value;
-/// A page of property items.
-pub type PropertyItemList = Value;
+pub type SearchResultList = SearchResponse;

@@ -12,6 +12,7 @@ use notion_auth::Credentials;
 use notion_http::blocks::BlockEvent;
 use notion_http::query::{DataSourceQuery, SearchRequest};
 use notion_http::{ClientConfig, Error, ErrorKind, NotionClient};
+use notion_model::{ApiVersion, ErrorCode, List};
 use serde_json::{Value, json};
 
 type Seen = Arc<Mutex<Vec<(String, String, Option<Value>)>>>;
@@ -75,6 +76,7 @@ async fn cursors_are_passed_back_verbatim_on_get_and_post() {
     });
     let users: Vec<Value> = client
         .list_users()
+        .as_type::<List<Value>>()
         .page_size(2)
         .items()
         .try_collect()
@@ -83,6 +85,7 @@ async fn cursors_are_passed_back_verbatim_on_get_and_post() {
     assert_eq!(users, [json!({"id": "a"}), json!({"id": "b"})]);
     let hits: Vec<Value> = client
         .search(&SearchRequest::new().query("x"))
+        .as_type::<Value>()
         .items()
         .try_collect()
         .await
@@ -184,7 +187,7 @@ async fn query_database_queries_each_data_source() {
     let mut query = DataSourceQuery::edited_since("2026-01-01T00:00:00Z");
     query.filter_properties = vec!["title".into()];
     let pages: Vec<(String, Value)> = client
-        .query_database("db1", &query)
+        .query_database::<Value>("db1", &query)
         .try_collect()
         .await
         .unwrap();
@@ -218,10 +221,10 @@ async fn errors_carry_code_request_id_and_attempts() {
     });
     let err = client.get_page("missing").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.code(), Some("object_not_found"));
+    assert_eq!(err.code(), Some(&ErrorCode::ObjectNotFound));
     assert_eq!(err.request_id(), Some("body-req"));
 
-    let err = client.get_block("x").await.unwrap_err();
+    let err = client.get_block("x").as_type::<Value>().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.request_id(), Some("hdr-req"));
     assert_eq!(err.api().unwrap().attempts, Some(6));
@@ -240,8 +243,12 @@ async fn errors_carry_code_request_id_and_attempts() {
 #[tokio::test]
 async fn ids_are_encoded_as_one_segment_and_property_ids_kept() {
     let (client, seen) = client(|_, _, _| (200, json!({"object": "property_item"})));
-    client.get_user("a/b").await.unwrap();
-    client.get_page_property("p1", "%3AUPp").await.unwrap();
+    client.get_user("a/b").as_type::<Value>().await.unwrap();
+    client
+        .get_page_property("p1", "%3AUPp")
+        .as_type::<Value>()
+        .await
+        .unwrap();
     let seen = seen.lock().unwrap();
     assert_eq!(seen[0].1, "/v1/users/a%2Fb");
     assert_eq!(seen[1].1, "/v1/pages/p1/properties/%3AUPp");
@@ -276,7 +283,7 @@ fn configuration_errors_name_the_field() {
         "{err}"
     );
     let mut config = ClientConfig::new(Credentials::token("ntn_x"));
-    config.api_version = "2022-06-28".into();
+    config.api_version = ApiVersion::V2022_06_28;
     let err = NotionClient::new(config).unwrap_err();
     assert!(
         matches!(
