@@ -1,2 +1,40 @@
-//! Development tasks.
-fn main() {}
+//! Development tasks: `cargo xtask <command>`.
+
+mod schemas;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Development tasks.
+#[derive(Debug, Parser)]
+#[command(name = "xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Regenerate the stream schemas and the connector specification.
+    Schemas {
+        /// Fail if a checked-in file is stale instead of rewriting it.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Schemas { check } => schemas::run(&root(), check),
+    }
+}

@@ -1,0 +1,197 @@
+//! The configured catalog: which streams to read, and how.
+
+use serde_json::Value;
+
+use crate::error::{Error, InvalidField, Result};
+use crate::stream::{StreamName, StreamSet};
+
+/// How a stream is synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyncMode {
+    /// Read everything, ignore state.
+    #[default]
+    FullRefresh,
+    /// Read what changed since the state.
+    Incremental,
+}
+
+/// The streams selected for a read and their sync modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    streams: StreamSet,
+    modes: [SyncMode; 6],
+}
+
+impl Selection {
+    /// Every stream; incremental where supported.
+    pub fn all_incremental() -> Self {
+        Self::of(StreamName::ALL, SyncMode::Incremental)
+    }
+
+    /// Every stream in full refresh.
+    pub fn all_full_refresh() -> Self {
+        Self::of(StreamName::ALL, SyncMode::FullRefresh)
+    }
+
+    /// The given streams with one mode (incremental only where supported).
+    pub fn of(streams: impl IntoIterator<Item = StreamName>, mode: SyncMode) -> Self {
+        let mut s = Selection {
+            streams: StreamSet::EMPTY,
+            modes: [SyncMode::FullRefresh; 6],
+        };
+        for stream in streams {
+            s.streams.insert(stream);
+            s.modes[stream.index()] = if stream.is_incremental() {
+                mode
+            } else {
+                SyncMode::FullRefresh
+            };
+        }
+        s
+    }
+
+    /// The selected streams.
+    pub fn streams(&self) -> StreamSet {
+        self.streams
+    }
+
+    /// Whether `stream` is selected.
+    pub fn contains(&self, stream: StreamName) -> bool {
+        self.streams.contains(stream)
+    }
+
+    /// The sync mode of `stream`.
+    pub fn mode(&self, stream: StreamName) -> SyncMode {
+        self.modes[stream.index()]
+    }
+
+    /// Parses and validates a configured catalog (`ConfiguredAirbyteCatalog` JSON).
+    pub fn from_catalog_json(text: &str) -> Result<Self> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Error::Catalog(InvalidField::new(
+                "(catalog file)",
+                format!("is not valid JSON ({e})"),
+                "pass the configured catalog as a JSON object with a `streams` list",
+            ))
+        })?;
+        Self::from_catalog(&value)
+    }
+
+    /// Validates a configured catalog value.
+    pub fn from_catalog(value: &Value) -> Result<Self> {
+        let bad = |field: String, problem: String, fix: &str| {
+            Err(Error::Catalog(InvalidField::new(field, problem, fix)))
+        };
+        let Some(streams) = value.get("streams").and_then(Value::as_array) else {
+            return bad(
+                "streams".into(),
+                "is missing or not a list".into(),
+                "pass a configured catalog: {\"streams\": [{\"stream\": {\"name\": …}, \"sync_mode\": …, \"destination_sync_mode\": …}]}",
+            );
+        };
+        let mut selection = Selection {
+            streams: StreamSet::EMPTY,
+            modes: [SyncMode::FullRefresh; 6],
+        };
+        for (i, entry) in streams.iter().enumerate() {
+            let Some(name) = entry
+                .get("stream")
+                .and_then(|s| s.get("name"))
+                .and_then(Value::as_str)
+            else {
+                return bad(
+                    format!("streams[{i}].stream.name"),
+                    "is missing".into(),
+                    "name one of the streams `discover` lists",
+                );
+            };
+            let stream: StreamName = match name.parse() {
+                Ok(s) => s,
+                Err(e) => {
+                    return bad(
+                        format!("streams[{i}].stream.name"),
+                        format!("is {name:?}: {e}"),
+                        "remove it or run `discover` for the list of streams",
+                    );
+                }
+            };
+            let mode = match entry.get("sync_mode").and_then(Value::as_str) {
+                Some("full_refresh") => SyncMode::FullRefresh,
+                Some("incremental") if stream.is_incremental() => SyncMode::Incremental,
+                Some("incremental") => {
+                    return bad(
+                        format!("streams[{i}].sync_mode"),
+                        format!("is incremental, which `{name}` does not support"),
+                        "use full_refresh for this stream",
+                    );
+                }
+                other => {
+                    return bad(
+                        format!("streams[{i}].sync_mode"),
+                        format!("is {other:?}"),
+                        "use \"full_refresh\" or \"incremental\"",
+                    );
+                }
+            };
+            if let Some(cursor) = entry.get("cursor_field").and_then(Value::as_array)
+                && !cursor.is_empty()
+                && stream.cursor_field().is_some()
+                && cursor.last().and_then(Value::as_str) != stream.cursor_field()
+            {
+                return bad(
+                    format!("streams[{i}].cursor_field"),
+                    format!("is {cursor:?}, but `{name}` has a source-defined cursor"),
+                    "use [\"last_edited_time\"] or leave it out",
+                );
+            }
+            selection.streams.insert(stream);
+            selection.modes[stream.index()] = mode;
+        }
+        Ok(selection)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(name: &str, mode: &str) -> Value {
+        json!({"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]}, "sync_mode": mode, "destination_sync_mode": "append"})
+    }
+
+    #[test]
+    fn valid_catalog() {
+        let s = Selection::from_catalog(
+            &json!({"streams": [entry("pages", "incremental"), entry("users", "full_refresh")]}),
+        )
+        .unwrap();
+        assert!(s.contains(StreamName::Pages));
+        assert!(!s.contains(StreamName::Blocks));
+        assert_eq!(s.mode(StreamName::Pages), SyncMode::Incremental);
+    }
+
+    #[test]
+    fn invalid_entries_name_the_field() {
+        for (catalog, field) in [
+            (json!({}), "streams"),
+            (
+                json!({"streams": [entry("nope", "full_refresh")]}),
+                "streams[0].stream.name",
+            ),
+            (
+                json!({"streams": [entry("pages", "INVALID")]}),
+                "streams[0].sync_mode",
+            ),
+            (
+                json!({"streams": [entry("users", "incremental")]}),
+                "streams[0].sync_mode",
+            ),
+        ] {
+            match Selection::from_catalog(&catalog) {
+                Err(Error::Catalog(f)) => assert_eq!(f.field, field),
+                other => panic!("{catalog}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,802 @@
+//! The connector's configuration: parsing, defaults and validation.
+//!
+//! The configuration is a JSON object (the Airbyte `config.json`). Every field but `credentials`
+//! is optional. Invalid values are reported with the field's path and the fix, see
+//! [`Config::from_json`].
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use notion_model::{ApiVersion, Id};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, InvalidField, Result};
+
+/// The default Notion API base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.notion.com";
+/// The highest `requests_per_second` accepted for the real Notion API (Business plans allow 600
+/// requests a minute).
+pub const MAX_REQUESTS_PER_SECOND: f64 = 10.0;
+
+/// A secret string (token, refresh token, client secret): kept verbatim, never shown by `Debug`.
+///
+/// It serializes as the plain string because the configuration must be written back when OAuth
+/// tokens rotate; nothing else in the connector serializes a configuration.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret value. Call it only to hand the value to the credentials or to write the
+    /// configuration back.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// How the connector authenticates with Notion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "auth_type")]
+#[non_exhaustive]
+pub enum CredentialsConfig {
+    /// A public integration's OAuth 2.0 tokens. Notion rotates the refresh token on every refresh;
+    /// the rotated pair is reported so that it can be stored.
+    #[serde(rename = "OAuth2.0", alias = "oauth2")]
+    #[schemars(title = "OAuth2.0")]
+    OAuth2 {
+        /// The OAuth client ID of your public Notion integration.
+        #[schemars(title = "Client ID", extend("airbyte_secret" = true, "order" = 1))]
+        client_id: Secret,
+        /// The OAuth client secret of your public Notion integration.
+        #[schemars(title = "Client Secret", extend("airbyte_secret" = true, "order" = 2))]
+        client_secret: Secret,
+        /// The access token obtained by completing the OAuth flow.
+        #[schemars(title = "Access Token", extend("airbyte_secret" = true, "order" = 3))]
+        access_token: Secret,
+        /// The refresh token obtained with the access token, if Notion issued one. With it the
+        /// connector refreshes an expired access token once and reports the rotated pair.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(title = "Refresh Token", extend("airbyte_secret" = true, "order" = 4))]
+        refresh_token: Option<Secret>,
+    },
+    /// An internal integration token (`ntn_…`, or `secret_…` for older integrations) or a personal
+    /// access token.
+    #[serde(rename = "token")]
+    #[schemars(title = "Access Token")]
+    Token {
+        /// The integration's token, from the integration's settings page.
+        #[schemars(title = "Access Token", extend("airbyte_secret" = true, "order" = 1))]
+        token: Secret,
+    },
+}
+
+/// Which comments the `comments` stream reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentsMode {
+    /// Comments on pages and on every block inside them (complete; one extra request per block).
+    #[default]
+    PagesAndBlocks,
+    /// Comments at the top of pages only (one request per page).
+    Pages,
+    /// No comments.
+    None,
+}
+
+/// The connector's configuration.
+///
+/// Build it with [`Config::from_json`] (which validates) or [`Config::with_token`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "Notion Source Spec")]
+pub struct Config {
+    /// How to authenticate with Notion.
+    #[schemars(title = "Authentication Method", extend("order" = 0))]
+    pub credentials: CredentialsConfig,
+
+    /// UTC date and time (RFC 3339, for example `2024-01-01T00:00:00.000Z`). The first sync reads
+    /// only objects edited at or after it. Leave it out to read everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        title = "Start Date",
+        extend("format" = "date-time", "examples" = ["2024-01-01T00:00:00.000Z"], "order" = 1)
+    )]
+    pub start_date: Option<String>,
+
+    /// Notion API version sent in the `Notion-Version` header: `2026-03-11` (default) or
+    /// `2025-09-03`.
+    #[serde(default = "defaults::api_version")]
+    #[schemars(
+        title = "Notion API Version",
+        extend("enum" = ["2026-03-11", "2025-09-03"], "order" = 2)
+    )]
+    pub api_version: String,
+
+    /// Base URL of the Notion API. Plain `http://` is accepted only for loopback addresses (a
+    /// local fake server).
+    #[serde(default = "defaults::base_url")]
+    #[schemars(title = "API Base URL", extend("order" = 3))]
+    pub base_url: String,
+
+    /// Requests per second, shared by all concurrent requests (a token bucket). Notion allows 3
+    /// on most plans and 10 on Business and Enterprise; at most 10. `0` turns the limiter off and
+    /// is accepted only for a loopback `base_url`.
+    #[serde(default = "defaults::requests_per_second")]
+    #[schemars(title = "Requests per Second", range(min = 0.0, max = 10.0), extend("order" = 4))]
+    pub requests_per_second: f64,
+
+    /// Requests that may be sent at once before the rate limiter spaces them out.
+    #[serde(default = "defaults::burst")]
+    #[schemars(title = "Rate Limit Burst", range(min = 1, max = 100), extend("order" = 5))]
+    pub burst: u32,
+
+    /// Requests in flight at once (block trees and comments of many pages are read together).
+    #[serde(default = "defaults::concurrency")]
+    #[schemars(title = "Concurrency", range(min = 1, max = 64), extend("order" = 6))]
+    pub concurrency: u32,
+
+    /// Retries of a failed request (429, 529, 5xx, timeouts, connection errors) before the sync
+    /// fails.
+    #[serde(default = "defaults::max_retries")]
+    #[schemars(title = "Max Retries", range(max = 20), extend("order" = 7))]
+    pub max_retries: u32,
+
+    /// Base delay of the exponential backoff between retries, in seconds. A `Retry-After` from
+    /// Notion is honoured when it is longer.
+    #[serde(default = "defaults::retry_base_delay")]
+    #[schemars(title = "Retry Base Delay (seconds)", range(min = 0.0, max = 60.0), extend("order" = 8))]
+    pub retry_base_delay: f64,
+
+    /// Timeout of one request attempt, in seconds.
+    #[serde(default = "defaults::request_timeout")]
+    #[schemars(title = "Request Timeout (seconds)", range(min = 1.0, max = 600.0), extend("order" = 9))]
+    pub request_timeout: f64,
+
+    /// Page size of list requests (Notion's maximum is 100).
+    #[serde(default = "defaults::page_size")]
+    #[schemars(title = "Page Size", range(min = 1, max = 100), extend("order" = 10))]
+    pub page_size: u32,
+
+    /// Read the content (blocks) of pages.
+    #[serde(default = "defaults::yes")]
+    #[schemars(title = "Fetch Page Blocks", extend("order" = 11))]
+    pub fetch_page_blocks: bool,
+
+    /// Deepest block level read (top-level blocks of a page are level 1). Leave it out to read
+    /// every level. Blocks whose children are cut are counted and reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(title = "Max Block Depth", range(min = 1), extend("order" = 12))]
+    pub max_block_depth: Option<u32>,
+
+    /// Read only these databases (IDs, with or without dashes): their data sources, rows, and
+    /// the rows' blocks and comments. Standalone pages are then not read. Empty: everything
+    /// shared with the integration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(title = "Database IDs", extend("order" = 13))]
+    pub database_ids: Vec<String>,
+
+    /// Complete property values Notion truncates in page objects (relations and people over 25
+    /// entries) through the page-property endpoint.
+    #[serde(default = "defaults::yes")]
+    #[schemars(title = "Fetch Full Properties", extend("order" = 14))]
+    pub fetch_full_properties: bool,
+
+    /// Which comments to read: `pages_and_blocks` (default, complete: one request per page and per
+    /// block), `pages` (top-of-page comments only), or `none`.
+    #[serde(default)]
+    #[schemars(title = "Comments", extend("order" = 15))]
+    pub comments: CommentsMode,
+
+    /// Emit a state checkpoint after this many records of a stream.
+    #[serde(default = "defaults::checkpoint_interval")]
+    #[schemars(title = "Checkpoint Interval", range(min = 1), extend("order" = 16))]
+    pub checkpoint_interval: u32,
+
+    /// Minutes re-read before the previous sync's start on an incremental sync, so that edits
+    /// hidden by Notion's minute-precision timestamps or search-index lag are not missed.
+    #[serde(default = "defaults::lookback_minutes")]
+    #[schemars(title = "Lookback Window (minutes)", range(max = 10080), extend("order" = 17))]
+    pub lookback_minutes: u32,
+
+    /// Fields this version of the connector does not know; kept and reported as a warning.
+    #[serde(flatten, skip_serializing_if = "Map::is_empty")]
+    #[schemars(skip)]
+    pub unknown_fields: Map<String, Value>,
+}
+
+mod defaults {
+    pub(super) fn api_version() -> String {
+        notion_model::ApiVersion::LATEST.as_str().to_owned()
+    }
+    pub(super) fn base_url() -> String {
+        super::DEFAULT_BASE_URL.to_owned()
+    }
+    pub(super) fn requests_per_second() -> f64 {
+        3.0
+    }
+    pub(super) fn burst() -> u32 {
+        1
+    }
+    pub(super) fn concurrency() -> u32 {
+        8
+    }
+    pub(super) fn max_retries() -> u32 {
+        8
+    }
+    pub(super) fn retry_base_delay() -> f64 {
+        1.0
+    }
+    pub(super) fn request_timeout() -> f64 {
+        60.0
+    }
+    pub(super) fn page_size() -> u32 {
+        100
+    }
+    pub(super) fn yes() -> bool {
+        true
+    }
+    pub(super) fn checkpoint_interval() -> u32 {
+        100
+    }
+    pub(super) fn lookback_minutes() -> u32 {
+        10
+    }
+}
+
+/// A configuration that passed validation, with its values parsed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The configuration as given (with defaults filled in).
+    pub config: Config,
+    /// The API version.
+    pub api_version: ApiVersion,
+    /// The parsed start date.
+    pub start_date: Option<DateTime<Utc>>,
+    /// The databases to restrict the sync to (empty: all).
+    pub database_ids: Vec<Id>,
+    /// `retry_base_delay` as a duration.
+    pub retry_base_delay: Duration,
+    /// `request_timeout` as a duration.
+    pub request_timeout: Duration,
+    /// `lookback_minutes` as a duration.
+    pub lookback: Duration,
+}
+
+impl Config {
+    /// A configuration with the given credentials and every default.
+    pub fn new(credentials: CredentialsConfig) -> Self {
+        Config {
+            credentials,
+            start_date: None,
+            api_version: defaults::api_version(),
+            base_url: defaults::base_url(),
+            requests_per_second: defaults::requests_per_second(),
+            burst: defaults::burst(),
+            concurrency: defaults::concurrency(),
+            max_retries: defaults::max_retries(),
+            retry_base_delay: defaults::retry_base_delay(),
+            request_timeout: defaults::request_timeout(),
+            page_size: defaults::page_size(),
+            fetch_page_blocks: true,
+            max_block_depth: None,
+            database_ids: Vec::new(),
+            fetch_full_properties: true,
+            comments: CommentsMode::default(),
+            checkpoint_interval: defaults::checkpoint_interval(),
+            lookback_minutes: defaults::lookback_minutes(),
+            unknown_fields: Map::new(),
+        }
+    }
+
+    /// A configuration with an internal integration token and every default.
+    pub fn with_token(token: impl Into<String>) -> Self {
+        Self::new(CredentialsConfig::Token {
+            token: Secret::new(token),
+        })
+    }
+
+    /// Parses and validates a configuration from JSON text.
+    pub fn from_json(text: &str) -> Result<Settings> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Error::Config(InvalidField::new(
+                "(config file)",
+                format!("is not valid JSON ({e})"),
+                "write the configuration as one JSON object",
+            ))
+        })?;
+        Self::from_value(value)?.validate()
+    }
+
+    /// Parses a configuration from a JSON value without validating its values.
+    pub fn from_value(value: Value) -> Result<Config> {
+        if !value.is_object() {
+            return Err(Error::Config(InvalidField::new(
+                "(config file)",
+                "is not a JSON object",
+                "write the configuration as one JSON object, for example {\"credentials\": {\"auth_type\": \"token\", \"token\": \"ntn_…\"}}",
+            )));
+        }
+        let mut value = value;
+        normalise_auth_type(&mut value);
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." {
+                "credentials".to_owned()
+            } else {
+                path
+            };
+            Error::Config(InvalidField::new(
+                field.clone(),
+                describe_serde_error(&e.inner().to_string()),
+                fix_for(&field),
+            ))
+        })
+    }
+
+    /// Checks every value and parses the ones that need it.
+    pub fn validate(self) -> Result<Settings> {
+        let invalid = |field: &str, problem: String, fix: &str| {
+            Err(Error::Config(InvalidField::new(field, problem, fix)))
+        };
+        match &self.credentials {
+            CredentialsConfig::Token { token } => {
+                if token.expose().trim().is_empty() {
+                    return invalid(
+                        "credentials.token",
+                        "is empty".into(),
+                        "paste the integration's token from its settings page",
+                    );
+                }
+            }
+            CredentialsConfig::OAuth2 {
+                client_id,
+                client_secret,
+                access_token,
+                ..
+            } => {
+                for (name, value) in [
+                    ("credentials.client_id", client_id),
+                    ("credentials.client_secret", client_secret),
+                    ("credentials.access_token", access_token),
+                ] {
+                    if value.expose().trim().is_empty() {
+                        return invalid(
+                            name,
+                            "is empty".into(),
+                            "give the value from your public integration and its OAuth flow",
+                        );
+                    }
+                }
+            }
+        }
+        if self.api_version.trim() == "2022-06-28" {
+            return invalid(
+                "api_version",
+                "is 2022-06-28, which cannot read databases with more than one data source and truncates relations at 25".into(),
+                "use 2026-03-11 (the default) or 2025-09-03",
+            );
+        }
+        let api_version = match self.api_version.trim().parse::<ApiVersion>() {
+            Ok(v) if v.is_supported() => v,
+            _ => {
+                return invalid(
+                    "api_version",
+                    format!(
+                        "is {:?}, which this connector does not support",
+                        self.api_version
+                    ),
+                    "use 2026-03-11 (the default) or 2025-09-03",
+                );
+            }
+        };
+        let start_date = match &self.start_date {
+            None => None,
+            Some(text) if text.trim().is_empty() => None,
+            Some(text) => match parse_start_date(text) {
+                Some(date) => Some(date),
+                None => {
+                    return invalid(
+                        "start_date",
+                        format!("is {text:?}, which is not a date-time"),
+                        "use RFC 3339 in UTC, for example 2024-01-01T00:00:00.000Z",
+                    );
+                }
+            },
+        };
+        let loopback = is_loopback_url(&self.base_url);
+        if let Err(problem) = check_base_url(&self.base_url) {
+            return invalid(
+                "base_url",
+                problem,
+                "use https://api.notion.com (the default), or http://127.0.0.1:PORT for a local fake server",
+            );
+        }
+        let rps = self.requests_per_second;
+        if !rps.is_finite() || rps < 0.0 || (rps == 0.0 && !loopback) {
+            return invalid(
+                "requests_per_second",
+                format!("is {rps}"),
+                "use a value above 0 and at most 10 (0, no limit, is only for a loopback base_url)",
+            );
+        }
+        if rps > MAX_REQUESTS_PER_SECOND {
+            return invalid(
+                "requests_per_second",
+                format!("is {rps}, above Notion's highest limit of 10 per second"),
+                "use 3 (most plans) or up to 10 (Business and Enterprise plans)",
+            );
+        }
+        if !(1..=100).contains(&self.burst) {
+            return invalid(
+                "burst",
+                format!("is {}", self.burst),
+                "use a value from 1 to 100",
+            );
+        }
+        if !(1..=64).contains(&self.concurrency) {
+            return invalid(
+                "concurrency",
+                format!("is {}", self.concurrency),
+                "use a value from 1 to 64",
+            );
+        }
+        if self.max_retries > 20 {
+            return invalid(
+                "max_retries",
+                format!("is {}", self.max_retries),
+                "use a value from 0 to 20",
+            );
+        }
+        let retry_base_delay = match seconds(self.retry_base_delay, 0.0, 60.0) {
+            Some(d) => d,
+            None => {
+                return invalid(
+                    "retry_base_delay",
+                    format!("is {}", self.retry_base_delay),
+                    "use a number of seconds from 0 to 60",
+                );
+            }
+        };
+        let request_timeout = match seconds(self.request_timeout, 1.0, 600.0) {
+            Some(d) => d,
+            None => {
+                return invalid(
+                    "request_timeout",
+                    format!("is {}", self.request_timeout),
+                    "use a number of seconds from 1 to 600",
+                );
+            }
+        };
+        if !(1..=100).contains(&self.page_size) {
+            return invalid(
+                "page_size",
+                format!("is {}, outside Notion's range", self.page_size),
+                "use a value from 1 to 100",
+            );
+        }
+        if self.max_block_depth == Some(0) {
+            return invalid(
+                "max_block_depth",
+                "is 0".into(),
+                "use 1 or more (1 reads only the top-level blocks), or leave it out to read every level",
+            );
+        }
+        let mut database_ids = Vec::with_capacity(self.database_ids.len());
+        for (i, text) in self.database_ids.iter().enumerate() {
+            match text.trim().parse::<Id>() {
+                Ok(id) => database_ids.push(id),
+                Err(_) => {
+                    return invalid(
+                        &format!("database_ids[{i}]"),
+                        format!("is {text:?}, which is not a Notion ID"),
+                        "copy the 32-character ID from the database's URL (dashes optional)",
+                    );
+                }
+            }
+        }
+        if self.checkpoint_interval == 0 {
+            return invalid(
+                "checkpoint_interval",
+                "is 0".into(),
+                "use 1 or more records",
+            );
+        }
+        if self.lookback_minutes > 10_080 {
+            return invalid(
+                "lookback_minutes",
+                format!("is {}", self.lookback_minutes),
+                "use at most 10080 (one week)",
+            );
+        }
+        let lookback = Duration::from_secs(u64::from(self.lookback_minutes) * 60);
+        Ok(Settings {
+            config: self,
+            api_version,
+            start_date,
+            database_ids,
+            retry_base_delay,
+            request_timeout,
+            lookback,
+        })
+    }
+
+    /// Replaces the OAuth access and refresh tokens (after Notion rotated them).
+    pub fn set_oauth_tokens(&mut self, access: &str, refresh: Option<&str>) {
+        if let CredentialsConfig::OAuth2 {
+            access_token,
+            refresh_token,
+            ..
+        } = &mut self.credentials
+        {
+            *access_token = Secret::new(access);
+            if let Some(r) = refresh {
+                *refresh_token = Some(Secret::new(r));
+            }
+        }
+    }
+
+    /// The secret values of this configuration (for tests and log scrubbing).
+    pub fn secrets(&self) -> Vec<&str> {
+        match &self.credentials {
+            CredentialsConfig::Token { token } => vec![token.expose()],
+            CredentialsConfig::OAuth2 {
+                client_id,
+                client_secret,
+                access_token,
+                refresh_token,
+            } => {
+                let mut v = vec![
+                    client_id.expose(),
+                    client_secret.expose(),
+                    access_token.expose(),
+                ];
+                v.extend(refresh_token.as_ref().map(Secret::expose));
+                v
+            }
+        }
+    }
+}
+
+/// Accepts `auth_type` spelled in any case (`OAuth2.0`, `oauth2`, `TOKEN`), and a credentials
+/// object without `auth_type` when its fields make the kind plain.
+fn normalise_auth_type(value: &mut Value) {
+    let Some(creds) = value.get_mut("credentials").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let kind = match creds.get("auth_type").and_then(Value::as_str) {
+        Some(t) => match t.to_ascii_lowercase().as_str() {
+            "oauth2.0" | "oauth2" | "oauth" => Some("OAuth2.0"),
+            "token" | "access_token" => Some("token"),
+            _ => None,
+        },
+        None if creds.contains_key("token") => Some("token"),
+        None if creds.contains_key("access_token") => Some("OAuth2.0"),
+        None => None,
+    };
+    if let Some(kind) = kind {
+        creds.insert("auth_type".into(), Value::String(kind.into()));
+    }
+}
+
+fn describe_serde_error(message: &str) -> String {
+    // serde's messages end with " at line L column C" for text input; values have none.
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("is required but missing ({})", rest.trim_matches('`'));
+    }
+    if message.starts_with("unknown variant") {
+        return format!("has an unknown value ({message})");
+    }
+    if message.contains("auth_type") {
+        return "needs `auth_type`: \"token\" or \"OAuth2.0\"".to_owned();
+    }
+    format!("is invalid ({message})")
+}
+
+fn fix_for(field: &str) -> &'static str {
+    match field {
+        "credentials" => {
+            "give {\"auth_type\": \"token\", \"token\": \"ntn_…\"} or {\"auth_type\": \"OAuth2.0\", \"client_id\": …, \"client_secret\": …, \"access_token\": …}"
+        }
+        f if f.starts_with("credentials") => {
+            "see docs/configuration.md for the fields of each authentication method"
+        }
+        "comments" => "use \"pages_and_blocks\", \"pages\" or \"none\"",
+        "database_ids" => "give a list of database IDs as strings",
+        _ => "see docs/configuration.md for the type and range of this field",
+    }
+}
+
+fn seconds(value: f64, min: f64, max: f64) -> Option<Duration> {
+    if value.is_finite() && value >= min && value <= max {
+        Some(Duration::from_secs_f64(value))
+    } else {
+        None
+    }
+}
+
+/// Parses a start date: RFC 3339, or a plain `YYYY-MM-DD` date (midnight UTC).
+pub fn parse_start_date(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc())
+}
+
+fn check_base_url(text: &str) -> std::result::Result<(), String> {
+    let url = url::Url::parse(text).map_err(|e| format!("is {text:?}, not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_url(text) => Ok(()),
+        "http" => Err(format!(
+            "is {text:?}: plain http is accepted only for loopback addresses"
+        )),
+        other => Err(format!("is {text:?}: the scheme {other:?} is not http(s)")),
+    }
+}
+
+/// Whether a URL points at a loopback address (127.0.0.0/8, ::1 or localhost).
+pub fn is_loopback_url(text: &str) -> bool {
+    let Ok(url) = url::Url::parse(text) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<Settings> {
+        Config::from_json(&v.to_string())
+    }
+
+    fn field_of(r: Result<Settings>) -> String {
+        match r {
+            Err(Error::Config(f)) => f.field,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn minimal_token_config_gets_defaults() {
+        let s = parse(json!({"credentials": {"auth_type": "token", "token": "ntn_abc"}})).unwrap();
+        assert_eq!(s.api_version, ApiVersion::V2026_03_11);
+        assert_eq!(s.config.page_size, 100);
+        assert_eq!(s.config.requests_per_second, 3.0);
+        assert_eq!(s.config.comments, CommentsMode::PagesAndBlocks);
+        assert_eq!(s.config.checkpoint_interval, 100);
+        assert!(s.config.fetch_full_properties);
+        assert_eq!(s.config.max_block_depth, None);
+        assert_eq!(s.lookback, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn oauth_accepts_both_spellings() {
+        for t in ["OAuth2.0", "oauth2", "OAUTH2"] {
+            let s = parse(json!({"credentials": {"auth_type": t, "client_id": "c", "client_secret": "s", "access_token": "a", "refresh_token": "r"}})).unwrap();
+            assert!(matches!(
+                s.config.credentials,
+                CredentialsConfig::OAuth2 {
+                    refresh_token: Some(_),
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(field_of(parse(json!({}))), "credentials");
+        assert_eq!(
+            field_of(parse(json!({"credentials": {"auth_type": "token"}}))),
+            "credentials"
+        );
+        let base = || json!({"credentials": {"auth_type": "token", "token": "t"}});
+        let with = |k: &str, v: Value| {
+            let mut b = base();
+            b[k] = v;
+            b
+        };
+        assert_eq!(field_of(parse(with("page_size", json!(500)))), "page_size");
+        assert_eq!(field_of(parse(with("page_size", json!("x")))), "page_size");
+        assert_eq!(
+            field_of(parse(with("requests_per_second", json!(11)))),
+            "requests_per_second"
+        );
+        assert_eq!(
+            field_of(parse(with("requests_per_second", json!(0)))),
+            "requests_per_second"
+        );
+        assert_eq!(
+            field_of(parse(with("api_version", json!("2022-06-28")))),
+            "api_version"
+        );
+        assert_eq!(
+            field_of(parse(with("start_date", json!("yesterday")))),
+            "start_date"
+        );
+        assert_eq!(
+            field_of(parse(with("base_url", json!("http://example.com")))),
+            "base_url"
+        );
+        assert_eq!(
+            field_of(parse(with("database_ids", json!(["nope"])))),
+            "database_ids[0]"
+        );
+        assert_eq!(field_of(parse(with("comments", json!("all")))), "comments");
+        assert_eq!(
+            field_of(parse(with("max_block_depth", json!(0)))),
+            "max_block_depth"
+        );
+    }
+
+    #[test]
+    fn legacy_version_error_says_why() {
+        let err = parse(json!({"credentials": {"auth_type": "token", "token": "t"}, "api_version": "2022-06-28"}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more than one data source"), "{err}");
+        assert!(err.contains("2026-03-11"), "{err}");
+    }
+
+    #[test]
+    fn loopback_http_and_unlimited_rate_are_accepted() {
+        let s = parse(json!({"credentials": {"auth_type": "token", "token": "t"}, "base_url": "http://127.0.0.1:8080", "requests_per_second": 0})).unwrap();
+        assert_eq!(s.config.requests_per_second, 0.0);
+    }
+
+    #[test]
+    fn start_date_forms() {
+        assert!(parse_start_date("2024-01-01").is_some());
+        assert!(parse_start_date("2024-01-01T00:00:00.000Z").is_some());
+        assert!(parse_start_date("2024-01-01T00:00:00+02:00").is_some());
+        assert!(parse_start_date("01/01/2024").is_none());
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let s = parse(json!({"credentials": {"auth_type": "oauth2", "client_id": "cid-123", "client_secret": "csecret-456", "access_token": "atok-789", "refresh_token": "rtok-000"}})).unwrap();
+        let debug = format!("{:?}", s);
+        for secret in ["cid-123", "csecret-456", "atok-789", "rtok-000"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        let err = parse(
+            json!({"credentials": {"auth_type": "token", "token": "ntn_secret"}, "page_size": 0}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("ntn_secret"));
+    }
+
+    #[test]
+    fn unknown_fields_are_kept() {
+        let s =
+            parse(json!({"credentials": {"auth_type": "token", "token": "t"}, "colour": "blue"}))
+                .unwrap();
+        assert!(s.config.unknown_fields.contains_key("colour"));
+    }
+}

@@ -1,0 +1,336 @@
+//! Incremental state: per-stream cursors and the progress of an unfinished sync.
+//!
+//! A stream's state is `{"last_edited_time": L}`: the next sync reads objects edited at or after
+//! `L` (the previous sync's start less the lookback window, never earlier than an earlier `L`).
+//! While a sync is running its checkpoints also carry `pass`: how far each source of pages (the
+//! search, each data source) has been read, so that a sync resumed from its last checkpoint
+//! re-reads at most the work in flight at that checkpoint.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, InvalidField, Result};
+use crate::stream::StreamName;
+
+/// Formats a cursor the way Notion writes timestamps (`2026-07-04T09:08:00.000Z`).
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses any RFC 3339 timestamp.
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// How far one source of pages has been read in an unfinished sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SourceProgress {
+    /// Read completely.
+    Done,
+    /// Read in descending `last_edited_time` order down to `floor`: every page edited after
+    /// `floor` is done, and so are the pages edited at `floor` whose IDs are listed.
+    Partial {
+        /// The oldest `last_edited_time` reached.
+        floor: String,
+        /// Pages edited exactly at `floor` that are done.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        done_ids: Vec<String>,
+    },
+}
+
+/// The progress of an unfinished sync (a "pass").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassState {
+    /// Server time when the pass started; the next cursor is derived from it.
+    pub started_at: String,
+    /// The lower bound the pass reads from (absent: everything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower: Option<String>,
+    /// Progress by source: `search`, or `data_source:<id>`.
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceProgress>,
+    /// Pages found by walking page content that are not processed yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_pages: Vec<String>,
+}
+
+/// The state of one stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamState {
+    /// Objects edited at or after this time are read by the next incremental sync.
+    pub cursor: Option<DateTime<Utc>>,
+    /// The progress of an unfinished sync.
+    pub pass: Option<PassState>,
+}
+
+impl StreamState {
+    /// The state as the JSON object of a STATE message.
+    pub fn to_value(&self) -> Value {
+        let mut obj = Map::new();
+        if let Some(c) = self.cursor {
+            obj.insert("last_edited_time".into(), json!(format_time(c)));
+        }
+        if let Some(p) = &self.pass {
+            obj.insert(
+                "pass".into(),
+                serde_json::to_value(p).unwrap_or(Value::Null),
+            );
+        }
+        Value::Object(obj)
+    }
+
+    fn from_value(stream: StreamName, field: &str, value: &Value) -> Result<Option<Self>> {
+        let bad = |sub: &str, problem: String| {
+            Err(Error::State(InvalidField::new(
+                format!("{field}{sub}"),
+                problem,
+                format!(
+                    "pass the STATE messages the connector emitted for `{stream}`, or drop the stream's state to sync it from the start"
+                ),
+            )))
+        };
+        let obj = match value {
+            Value::Null => return Ok(None),
+            Value::Object(o) => o,
+            other => return bad("", format!("is {other}, not an object")),
+        };
+        let cursor = match obj.get("last_edited_time") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => match parse_time(s) {
+                Some(t) => Some(t),
+                None => return bad(".last_edited_time", format!("is {s:?}, not a timestamp")),
+            },
+            Some(other) => return bad(".last_edited_time", format!("is {other}, not a string")),
+        };
+        let pass = match obj.get("pass") {
+            None | Some(Value::Null) => None,
+            Some(v) => match serde_json::from_value::<PassState>(v.clone()) {
+                Ok(p) if parse_time(&p.started_at).is_some() => Some(p),
+                Ok(_) => return bad(".pass.started_at", "is not a timestamp".into()),
+                Err(e) => return bad(".pass", format!("is not a sync progress object ({e})")),
+            },
+        };
+        Ok(Some(StreamState { cursor, pass }))
+    }
+}
+
+/// The state given to a read: one optional state per stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    streams: [Option<StreamState>; 6],
+    /// Things worth a warning (states of unknown streams, which are ignored).
+    pub warnings: Vec<String>,
+}
+
+impl State {
+    /// The state of `stream`.
+    pub fn get(&self, stream: StreamName) -> Option<&StreamState> {
+        self.streams[stream.index()].as_ref()
+    }
+
+    /// Sets the state of `stream`.
+    pub fn set(&mut self, stream: StreamName, state: Option<StreamState>) {
+        self.streams[stream.index()] = state;
+    }
+
+    /// Parses a state file: a JSON array of `AirbyteStateMessage`s (per-stream, global or
+    /// legacy), or a legacy object keyed by stream name. An empty file or `null` is no state.
+    pub fn from_json(text: &str) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Ok(State::default());
+        }
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Error::State(InvalidField::new(
+                "(state file)",
+                format!("is not valid JSON ({e})"),
+                "pass the JSON array of STATE messages a previous read emitted",
+            ))
+        })?;
+        Self::from_value(&value)
+    }
+
+    /// Parses a state value (see [`State::from_json`]).
+    pub fn from_value(value: &Value) -> Result<Self> {
+        let mut state = State::default();
+        match value {
+            Value::Null => {}
+            Value::Array(messages) => {
+                for (i, m) in messages.iter().enumerate() {
+                    // Accept both bare state messages and full AirbyteMessage envelopes.
+                    let m = m
+                        .get("state")
+                        .filter(|_| m.get("type") == Some(&json!("STATE")))
+                        .unwrap_or(m);
+                    state.add_message(&format!("state[{i}]"), m)?;
+                }
+            }
+            Value::Object(_) if value.get("type").is_some() || value.get("stream").is_some() => {
+                state.add_message("state", value)?;
+            }
+            Value::Object(map) => state.add_legacy("state", map)?,
+            other => {
+                return Err(Error::State(InvalidField::new(
+                    "(state file)",
+                    format!("is {other}"),
+                    "pass the JSON array of STATE messages a previous read emitted",
+                )));
+            }
+        }
+        Ok(state)
+    }
+
+    fn add_message(&mut self, field: &str, m: &Value) -> Result<()> {
+        let kind = m
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or(if m.get("stream").is_some() {
+                "STREAM"
+            } else {
+                "LEGACY"
+            });
+        match kind {
+            "STREAM" => {
+                let stream = m.get("stream").unwrap_or(&Value::Null);
+                self.add_stream(&format!("{field}.stream"), stream)
+            }
+            "GLOBAL" => {
+                let states = m
+                    .get("global")
+                    .and_then(|g| g.get("stream_states"))
+                    .and_then(Value::as_array);
+                for (j, s) in states.into_iter().flatten().enumerate() {
+                    self.add_stream(&format!("{field}.global.stream_states[{j}]"), s)?;
+                }
+                Ok(())
+            }
+            "LEGACY" => match m.get("data") {
+                Some(Value::Object(map)) => self.add_legacy(&format!("{field}.data"), map),
+                _ => Ok(()),
+            },
+            other => Err(Error::State(InvalidField::new(
+                format!("{field}.type"),
+                format!("is {other:?}"),
+                "use STREAM state messages",
+            ))),
+        }
+    }
+
+    fn add_stream(&mut self, field: &str, s: &Value) -> Result<()> {
+        let Some(name) = s
+            .get("stream_descriptor")
+            .and_then(|d| d.get("name"))
+            .and_then(Value::as_str)
+        else {
+            return Err(Error::State(InvalidField::new(
+                format!("{field}.stream_descriptor.name"),
+                "is missing",
+                "pass the STATE messages the connector emitted",
+            )));
+        };
+        match name.parse::<StreamName>() {
+            Ok(stream) => {
+                let parsed = StreamState::from_value(
+                    stream,
+                    &format!("{field}.stream_state"),
+                    s.get("stream_state").unwrap_or(&Value::Null),
+                )?;
+                self.set(stream, parsed);
+            }
+            Err(_) => self
+                .warnings
+                .push(format!("ignored the state of unknown stream {name:?}")),
+        }
+        Ok(())
+    }
+
+    fn add_legacy(&mut self, field: &str, map: &Map<String, Value>) -> Result<()> {
+        for (name, v) in map {
+            match name.parse::<StreamName>() {
+                Ok(stream) => {
+                    let parsed = StreamState::from_value(stream, &format!("{field}.{name}"), v)?;
+                    self.set(stream, parsed);
+                }
+                Err(_) => self
+                    .warnings
+                    .push(format!("ignored the state of unknown stream {name:?}")),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_stream_messages_round_trip() {
+        let st = StreamState {
+            cursor: parse_time("2026-07-04T09:08:00.000Z"),
+            pass: None,
+        };
+        let msg = json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": st.to_value()}}]);
+        let state = State::from_value(&msg).unwrap();
+        assert_eq!(state.get(StreamName::Pages), Some(&st));
+        assert_eq!(state.get(StreamName::Blocks), None);
+    }
+
+    #[test]
+    fn legacy_and_envelopes_are_accepted() {
+        let state = State::from_value(
+            &json!({"pages": {"last_edited_time": "2026-01-01T00:00:00Z"}, "bogus": {}}),
+        )
+        .unwrap();
+        assert!(state.get(StreamName::Pages).unwrap().cursor.is_some());
+        assert_eq!(state.warnings.len(), 1);
+        let state = State::from_value(&json!([{"type": "STATE", "state": {"type": "STREAM", "stream": {"stream_descriptor": {"name": "blocks"}, "stream_state": {"last_edited_time": "2026-01-01T00:00:00Z"}}}}])).unwrap();
+        assert!(state.get(StreamName::Blocks).is_some());
+    }
+
+    #[test]
+    fn null_stream_state_resets() {
+        let state = State::from_value(&json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": null}}])).unwrap();
+        assert_eq!(state.get(StreamName::Pages), None);
+    }
+
+    #[test]
+    fn bad_cursor_names_the_field() {
+        let err = State::from_value(&json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": {"last_edited_time": "soon"}}}])).unwrap_err();
+        match err {
+            Error::State(f) => assert_eq!(f.field, "state[0].stream.stream_state.last_edited_time"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn pass_progress_round_trips() {
+        let mut sources = BTreeMap::new();
+        sources.insert("search".to_owned(), SourceProgress::Done);
+        sources.insert(
+            "data_source:abc".to_owned(),
+            SourceProgress::Partial {
+                floor: "2026-01-01T00:00:00.000Z".into(),
+                done_ids: vec!["x".into()],
+            },
+        );
+        let st = StreamState {
+            cursor: None,
+            pass: Some(PassState {
+                started_at: "2026-01-02T00:00:00.000Z".into(),
+                lower: None,
+                sources,
+                pending_pages: vec![],
+            }),
+        };
+        let parsed = StreamState::from_value(StreamName::Pages, "s", &st.to_value())
+            .unwrap()
+            .unwrap();
+        assert_eq!(parsed, st);
+    }
+}
