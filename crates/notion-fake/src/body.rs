@@ -1,0 +1,66 @@
+//! Response bodies, including the deliberately truncated one.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+
+/// Error of a truncated body (makes hyper drop the connection mid-body).
+#[derive(Debug, thiserror::Error)]
+#[error("body truncated on purpose")]
+pub(crate) struct Truncated;
+
+/// A response body: whole, or cut short of its announced length.
+#[derive(Debug)]
+pub(crate) enum FakeBody {
+    Full(Option<Bytes>),
+    Truncated { part: Option<Bytes>, claimed: u64 },
+}
+
+impl FakeBody {
+    pub(crate) fn full(b: impl Into<Bytes>) -> Self {
+        FakeBody::Full(Some(b.into()))
+    }
+
+    /// Sends about half of `b` while announcing all of it.
+    pub(crate) fn truncated(b: Bytes) -> Self {
+        let claimed = b.len() as u64;
+        let half = b.len() / 2;
+        FakeBody::Truncated {
+            part: Some(b.slice(..half)),
+            claimed,
+        }
+    }
+}
+
+impl http_body::Body for FakeBody {
+    type Data = Bytes;
+    type Error = Truncated;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Truncated>>> {
+        let this = self.get_mut();
+        match this {
+            FakeBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            FakeBody::Truncated { part, .. } => match part.take() {
+                Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
+                None => Poll::Ready(Some(Err(Truncated))),
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, FakeBody::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            FakeBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            FakeBody::Full(None) => SizeHint::with_exact(0),
+            FakeBody::Truncated { claimed, .. } => SizeHint::with_exact(*claimed),
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! The workspace the server serves: a generated or demo base, plus the mutations applied on top.
+
+pub mod config;
+pub(crate) mod generator;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::filter::RowView;
+use crate::ids::{Decoded, PAGE_LEVEL, RawId};
+use crate::version::ApiVersion;
+use generator::{BlockKind, Gen, PageKind, ROOT};
+
+pub use config::{Features, GenConfig, Mix};
+
+/// An object to serialize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Obj {
+    User(RawId),
+    Database(RawId),
+    DataSource(RawId),
+    Page(RawId),
+    Block(RawId),
+    Comment(RawId),
+}
+
+/// The `type` of a list response.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ListType {
+    User,
+    Block,
+    Comment,
+    PageOrDataSource,
+    PageOrDatabase,
+}
+
+impl ListType {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ListType::User => "user",
+            ListType::Block => "block",
+            ListType::Comment => "comment",
+            ListType::PageOrDataSource => "page_or_data_source",
+            ListType::PageOrDatabase => "page_or_database",
+        }
+    }
+}
+
+/// What an id names, as far as the connection can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    User,
+    Database,
+    DataSource,
+    Page,
+    Block,
+    Comment,
+    /// Unknown, or not shared with the connection.
+    NotFound,
+}
+
+/// The answer of the property-item endpoint.
+#[derive(Debug, Clone)]
+pub(crate) enum PropertyItems {
+    Single(Value),
+    List { items: Vec<Value>, meta: Value },
+}
+
+/// An entry of the search index.
+#[derive(Debug, Clone)]
+pub(crate) struct SearchEntry {
+    pub(crate) obj: Obj,
+    pub(crate) title: String,
+    pub(crate) edited: DateTime<Utc>,
+}
+
+/// A row and its trash state.
+#[derive(Debug, Clone)]
+pub(crate) struct RowState {
+    pub(crate) trashed: bool,
+    pub(crate) row: RowView,
+}
+
+/// The served workspace.
+#[derive(Debug)]
+pub(crate) struct Workspace {
+    pub(crate) g: Gen,
+}
+
+impl Workspace {
+    pub(crate) fn generated(cfg: GenConfig, start: DateTime<Utc>) -> Self {
+        Workspace {
+            g: Gen::new(cfg, start),
+        }
+    }
+
+    /// The connection's own bot user.
+    pub(crate) fn bot_id(&self) -> RawId {
+        self.g.id(Decoded::User(0))
+    }
+
+    pub(crate) fn users(&self) -> Vec<RawId> {
+        (0..self.g.user_count())
+            .map(|u| self.g.id(Decoded::User(u)))
+            .collect()
+    }
+
+    pub(crate) fn user_exists(&self, id: &RawId) -> bool {
+        matches!(self.g.decode(id), Some(Decoded::User(_)))
+    }
+
+    /// What `id` names, if the connection may see it.
+    pub(crate) fn find(&self, id: &RawId) -> Found {
+        match self.g.decode(id) {
+            Some(Decoded::User(_)) => Found::User,
+            Some(Decoded::Database(_)) => Found::Database,
+            Some(Decoded::DataSource(_)) => Found::DataSource,
+            Some(Decoded::Page(p)) if self.g.page_shared(p) => Found::Page,
+            Some(Decoded::Block { page, block }) if self.g.page_shared(page) => {
+                let tree = self.g.tree(page);
+                match tree.blocks.get(block as usize).map(|b| b.kind) {
+                    Some(BlockKind::ChildPage(_) | BlockKind::ChildDatabase(_)) | None => {
+                        Found::NotFound
+                    }
+                    Some(_) => Found::Block,
+                }
+            }
+            Some(Decoded::Comment { page, block, n }) if self.g.page_shared(page) => {
+                let tree = self.g.tree(page);
+                if n < self.g.comment_count(page, block, &tree) {
+                    Found::Comment
+                } else {
+                    Found::NotFound
+                }
+            }
+            _ => Found::NotFound,
+        }
+    }
+
+    pub(crate) fn data_source_ids(&self, db: &RawId) -> Vec<RawId> {
+        match self.g.decode(db) {
+            Some(Decoded::Database(d)) => self
+                .g
+                .data_sources_of(d)
+                .map(|ds| self.g.id(Decoded::DataSource(ds)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Children of a page or block (`None`: not found or not shared).
+    pub(crate) fn children(&self, id: &RawId) -> Option<Vec<RawId>> {
+        let (page, parent) = match self.g.decode(id)? {
+            Decoded::Page(p) if self.g.page_shared(p) => (p, ROOT),
+            Decoded::Block { page, block } if self.find(id) == Found::Block => (page, block),
+            Decoded::Database(_) => return Some(Vec::new()),
+            _ => return None,
+        };
+        let tree = self.g.tree(page);
+        Some(
+            tree.children(parent)
+                .into_iter()
+                .map(|b| self.g.block_id(page, b, &tree))
+                .collect(),
+        )
+    }
+
+    /// Comments whose parent is the page or block `id`.
+    pub(crate) fn comments(&self, id: &RawId) -> Option<Vec<RawId>> {
+        let (page, block) = match self.g.decode(id)? {
+            Decoded::Page(p) if self.g.page_shared(p) => (p, PAGE_LEVEL),
+            Decoded::Block { page, block } if self.find(id) == Found::Block => (page, block),
+            Decoded::Database(_) => return Some(Vec::new()),
+            _ => return None,
+        };
+        let tree = self.g.tree(page);
+        let n = self.g.comment_count(page, block, &tree);
+        Some(
+            (0..n)
+                .map(|n| self.g.id(Decoded::Comment { page, block, n }))
+                .collect(),
+        )
+    }
+
+    /// Property items of a page property (`None`: no such property).
+    pub(crate) fn property_item(
+        &self,
+        _page: &RawId,
+        _property: &str,
+        _version: ApiVersion,
+    ) -> Option<PropertyItems> {
+        None
+    }
+
+    /// Search index entries (data sources and pages, or databases and pages for the legacy
+    /// version), as indexed at `horizon`, in default order.
+    pub(crate) fn search_entries(&self, legacy: bool, _horizon: DateTime<Utc>) -> Vec<SearchEntry> {
+        let g = &self.g;
+        let mut out = Vec::new();
+        for ds in 0..g.data_source_count() {
+            if legacy {
+                let db = g.database_of(ds);
+                if g.data_sources_of(db).start == ds
+                    && g.data_sources_of(db).len() == 1
+                    && g.data_source_in_search(ds)
+                {
+                    out.push(SearchEntry {
+                        obj: Obj::Database(g.id(Decoded::Database(db))),
+                        title: format!("Database {db}"),
+                        edited: g.database_times(db).edited,
+                    });
+                }
+            } else if g.data_source_in_search(ds) {
+                let db = g.database_of(ds);
+                out.push(SearchEntry {
+                    obj: Obj::DataSource(g.id(Decoded::DataSource(ds))),
+                    title: format!("Database {db}"),
+                    edited: g.database_times(db).edited,
+                });
+            }
+        }
+        for p in 0..g.page_count() {
+            if g.page_in_search(p) {
+                out.push(SearchEntry {
+                    obj: Obj::Page(g.id(Decoded::Page(p))),
+                    title: format!("Page {p}"),
+                    edited: g.page_times(p).edited,
+                });
+            }
+        }
+        out
+    }
+
+    /// Rows of a data source (`None`: not a data source).
+    pub(crate) fn rows(&self, ds: &RawId) -> Option<Vec<RawId>> {
+        match self.g.decode(ds)? {
+            Decoded::DataSource(d) => Some(
+                self.g
+                    .rows_of(d)
+                    .map(|p| self.g.id(Decoded::Page(p)))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// A row as filters see it.
+    pub(crate) fn row_view(&self, id: &RawId) -> Option<RowState> {
+        let (created, edited) = self.page_times(id)?;
+        Some(RowState {
+            trashed: false,
+            row: RowView {
+                created,
+                edited,
+                props: Vec::new(),
+            },
+        })
+    }
+
+    /// The workspace id.
+    pub(crate) fn workspace_id(&self) -> RawId {
+        self.g.id(Decoded::Added(u64::MAX))
+    }
+
+    /// `(created, last edited)` of a page.
+    pub(crate) fn page_times(&self, id: &RawId) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        match self.g.decode(id)? {
+            Decoded::Page(p) => {
+                let t = self.g.page_times(p);
+                Some((t.created, t.edited))
+            }
+            _ => None,
+        }
+    }
+
+    /// Serializes an object as served in `version`.
+    pub(crate) fn write_object(
+        &self,
+        o: &Obj,
+        version: ApiVersion,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ApiError> {
+        crate::render::write(self, o, version, out)
+    }
+
+    pub(crate) fn page_kind(&self, id: &RawId) -> Option<PageKind> {
+        match self.g.decode(id)? {
+            Decoded::Page(p) => Some(self.g.page_kind(p)),
+            _ => None,
+        }
+    }
+}
