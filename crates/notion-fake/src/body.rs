@@ -1,5 +1,6 @@
 //! Response bodies, including the deliberately truncated one.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -15,7 +16,12 @@ pub(crate) struct Truncated;
 #[derive(Debug)]
 pub(crate) enum FakeBody {
     Full(Option<Bytes>),
-    Truncated { part: Option<Bytes>, claimed: u64 },
+    Truncated {
+        part: Option<Bytes>,
+        claimed: u64,
+        /// Holds the connection open briefly so the partial body is flushed before the close.
+        pause: Pin<Box<tokio::time::Sleep>>,
+    },
 }
 
 impl FakeBody {
@@ -30,6 +36,7 @@ impl FakeBody {
         FakeBody::Truncated {
             part: Some(b.slice(..half)),
             claimed,
+            pause: Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20))),
         }
     }
 }
@@ -40,14 +47,17 @@ impl http_body::Body for FakeBody {
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Truncated>>> {
         let this = self.get_mut();
         match this {
             FakeBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            FakeBody::Truncated { part, .. } => match part.take() {
+            FakeBody::Truncated { part, pause, .. } => match part.take() {
                 Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
-                None => Poll::Ready(Some(Err(Truncated))),
+                None => match pause.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Truncated))),
+                },
             },
         }
     }

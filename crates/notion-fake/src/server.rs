@@ -175,12 +175,16 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         Ok(mut body) => {
             append_request_id(&mut body, &request_id);
             let b = Bytes::from(body);
+            let len = b.len();
             let body = if truncate {
                 FakeBody::truncated(b)
             } else {
                 FakeBody::full(b)
             };
-            (200, json_response(StatusCode::OK, body))
+            let mut resp = json_response(StatusCode::OK, body);
+            resp.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            (200, resp)
         }
         Err(e) => (e.status, error_response(&e, &request_id)),
     };
