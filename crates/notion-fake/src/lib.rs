@@ -23,6 +23,7 @@
 //! # }
 //! ```
 
+mod accounting;
 mod api;
 mod auth;
 mod body;
@@ -51,6 +52,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use accounting::{MinRequests, ReadOptions};
 pub use auth::{Capabilities, OAuthClient};
 pub use clock::{Clock, default_start};
 pub use counters::Counters;
@@ -207,6 +209,12 @@ impl FakeNotion {
     /// Sets every counter to zero.
     pub fn reset_counters(&self) {
         self.shared.counters.reset();
+    }
+
+    /// The minimum number of requests a complete read of the workspace needs now (see
+    /// [`MinRequests`] and the definition in the crate docs).
+    pub fn min_requests(&self, options: ReadOptions) -> MinRequests {
+        accounting::min_requests(&self.shared.ws, options)
     }
 
     // ---- clock -------------------------------------------------------------------------------

@@ -635,6 +635,75 @@ impl Gen {
         }
     }
 
+    // ---- row values -----------------------------------------------------------------------
+
+    /// Pages a row's relation points at (page indices; may include unshared pages).
+    pub(crate) fn row_relation(&self, ds: u32, row: u32) -> Vec<u32> {
+        let rows = self.rows_of(ds);
+        let n = rows.len() as u32;
+        if ds == 0 && row == 0 && self.cfg.features.big_relation {
+            let mut v: Vec<u32> = (1..n)
+                .take(BIG_RELATION as usize)
+                .map(|r| rows.start + r)
+                .collect();
+            let mut k = 0;
+            while v.len() < BIG_RELATION as usize {
+                match self.unshared_page(k) {
+                    Some(u) if k < self.cfg.unshared_pages => v.push(u),
+                    _ => break,
+                }
+                k += 1;
+            }
+            return v;
+        }
+        let mut rng = Rng::new(self.seed(), &[0x4E1, u64::from(ds), u64::from(row)]);
+        let k = rng.below(4) as u32;
+        let mut v: Vec<u32> = (0..k.min(n))
+            .map(|_| rows.start + rng.below(u64::from(n)) as u32)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        if rng.chance(0.1) {
+            if let Some(u) = self.unshared_page(rng.below(100) as u32) {
+                v.push(u);
+            }
+        }
+        v
+    }
+
+    /// People of a row's people property (user indices).
+    pub(crate) fn row_people(&self, ds: u32, row: u32) -> Vec<u32> {
+        let people = self.cfg.people;
+        if people == 0 {
+            return Vec::new();
+        }
+        if ds == 0 && row == 0 && self.cfg.features.many_people {
+            return (0..people.min(MANY_PEOPLE)).map(|i| 1 + i).collect();
+        }
+        let mut rng = Rng::new(self.seed(), &[0x9E0, u64::from(ds), u64::from(row)]);
+        let k = rng.below(3) as u32;
+        let mut v: Vec<u32> = (0..k)
+            .map(|_| 1 + rng.below(u64::from(people)) as u32)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Sizes of the relation and people values of page `p` that exceed 25 entries.
+    pub(crate) fn truncated_values(&self, p: u32) -> Vec<usize> {
+        match self.page_kind(p) {
+            PageKind::Row { ds, row } => [
+                self.row_relation(ds, row).len(),
+                self.row_people(ds, row).len(),
+            ]
+            .into_iter()
+            .filter(|n| *n > 25)
+            .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     // ---- comments -------------------------------------------------------------------------
 
     /// Number of comments on page `p` itself (`b == PAGE_LEVEL`) or on its block `b`.

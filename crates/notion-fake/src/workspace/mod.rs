@@ -75,6 +75,20 @@ pub(crate) struct SearchEntry {
     pub(crate) edited: DateTime<Utc>,
 }
 
+/// One node of a page's content tree, for walks. Index 0 of [`Workspace::page_blocks`] is the
+/// page itself (depth 0).
+#[derive(Debug, Clone)]
+pub(crate) struct BlockInfo {
+    pub(crate) id: RawId,
+    pub(crate) parent: RawId,
+    pub(crate) depth: u32,
+    /// Number of children a children request returns (0 when `has_children` is false).
+    pub(crate) children: usize,
+    pub(crate) comments: usize,
+    /// A `child_page` / `child_database` block (its content is read as a page / database).
+    pub(crate) child_ref: bool,
+}
+
 /// A row and its trash state.
 #[derive(Debug, Clone)]
 pub(crate) struct RowState {
@@ -263,6 +277,15 @@ impl Workspace {
         self.g.id(Decoded::Added(u64::MAX))
     }
 
+    /// Rows of a data source that are not in the trash.
+    pub(crate) fn live_rows(&self, ds: &RawId) -> Vec<RawId> {
+        self.rows(ds)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| self.row_view(r).is_some_and(|v| !v.trashed))
+            .collect()
+    }
+
     /// `(created, last edited)` of a page.
     pub(crate) fn page_times(&self, id: &RawId) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         match self.g.decode(id)? {
@@ -282,6 +305,107 @@ impl Workspace {
         out: &mut Vec<u8>,
     ) -> Result<(), ApiError> {
         crate::render::write(self, o, version, out)
+    }
+
+    // ---- structure walks (ground truth, minimum requests) ----------------------------------
+
+    /// Every page a complete reader reaches (shared, not in the trash), in index order.
+    pub(crate) fn reachable_pages(&self) -> impl Iterator<Item = RawId> + '_ {
+        (0..self.g.page_count())
+            .filter(|p| self.g.page_shared(*p))
+            .map(|p| self.g.id(Decoded::Page(p)))
+    }
+
+    /// Every shared database.
+    pub(crate) fn reachable_databases(&self) -> Vec<RawId> {
+        (0..self.g.database_count())
+            .map(|d| self.g.id(Decoded::Database(d)))
+            .collect()
+    }
+
+    /// Every data source of a shared database, and whether search shows it.
+    pub(crate) fn reachable_data_sources(&self) -> Vec<(RawId, bool)> {
+        (0..self.g.data_source_count())
+            .map(|ds| {
+                (
+                    self.g.id(Decoded::DataSource(ds)),
+                    self.g.data_source_in_search(ds),
+                )
+            })
+            .collect()
+    }
+
+    /// How many objects an unfiltered search returns now.
+    pub(crate) fn search_count(&self) -> usize {
+        let g = &self.g;
+        let ds = (0..g.data_source_count())
+            .filter(|d| g.data_source_in_search(*d))
+            .count();
+        let pages = (0..g.page_count()).filter(|p| g.page_in_search(*p)).count();
+        ds + pages
+    }
+
+    /// The blocks of a page in pre-order (a synced duplicate's mirrored children are not
+    /// repeated), and the number of comments on the page itself.
+    pub(crate) fn page_blocks(&self, page: &RawId) -> Option<(Vec<BlockInfo>, usize)> {
+        let Some(Decoded::Page(p)) = self.g.decode(page) else {
+            return None;
+        };
+        if !self.g.page_shared(p) {
+            return None;
+        }
+        let tree = self.g.tree(p);
+        let mut out = Vec::with_capacity(tree.blocks.len());
+        for (i, b) in tree.blocks.iter().enumerate() {
+            let i = i as u32;
+            let parent = if b.parent == ROOT {
+                *page
+            } else {
+                self.g.block_id(p, b.parent, &tree)
+            };
+            let child_ref = matches!(
+                b.kind,
+                BlockKind::ChildPage(_) | BlockKind::ChildDatabase(_)
+            );
+            out.push(BlockInfo {
+                id: self.g.block_id(p, i, &tree),
+                parent,
+                depth: u32::from(b.depth),
+                children: if b.has_children {
+                    tree.children(i).len()
+                } else {
+                    0
+                },
+                comments: usize::from(self.g.comment_count(p, i, &tree)),
+                child_ref,
+            });
+        }
+        let page_comments = usize::from(self.g.comment_count(p, PAGE_LEVEL, &tree));
+        let top = tree.children(ROOT).len();
+        out.insert(
+            0,
+            BlockInfo {
+                id: *page,
+                parent: *page,
+                depth: 0,
+                children: top,
+                comments: page_comments,
+                child_ref: false,
+            },
+        );
+        Some((out, page_comments))
+    }
+
+    /// Sizes of the relation and people values of a page that its page object truncates.
+    pub(crate) fn truncated_values(&self, page: &RawId) -> Vec<usize> {
+        match self.g.decode(page) {
+            Some(Decoded::Page(p)) => self.g.truncated_values(p),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn user_count(&self) -> usize {
+        self.g.user_count() as usize
     }
 
     pub(crate) fn page_kind(&self, id: &RawId) -> Option<PageKind> {
