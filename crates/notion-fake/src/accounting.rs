@@ -20,7 +20,12 @@
 //! * when truncated properties are completed: `ceil(n / 100)` property-item requests per
 //!   relation or people value of more than 25 entries (`has_more` in the page object).
 
-use crate::workspace::Workspace;
+use std::sync::Arc;
+
+use crate::ids::RawId;
+use crate::server::Shared;
+use crate::version::ApiVersion;
+use crate::workspace::{Obj, Workspace};
 
 /// What a complete reader reads besides the objects themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,4 +123,115 @@ pub(crate) fn min_requests(ws: &Workspace, opts: ReadOptions) -> MinRequests {
         }
     }
     m
+}
+
+/// A stream of the connector, for ground truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stream {
+    /// Users (list users).
+    Users,
+    /// Databases.
+    Databases,
+    /// Data sources.
+    DataSources,
+    /// Pages: standalone, child and rows.
+    Pages,
+    /// Blocks of every page at every depth (not the pages themselves).
+    Blocks,
+    /// Comments on pages and on blocks.
+    Comments,
+}
+
+/// One object a complete reader must see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TruthRecord {
+    /// The object id.
+    pub id: RawId,
+    /// For blocks and comments: the page they belong to.
+    pub page_id: Option<RawId>,
+    /// For blocks: depth below the page (1 = top level).
+    pub depth: Option<u32>,
+    /// The object exactly as the server serves it (without `request_id`).
+    pub object: serde_json::Value,
+}
+
+pub(crate) fn render(ws: &Workspace, o: &Obj, version: ApiVersion) -> serde_json::Value {
+    let mut out = Vec::new();
+    match ws.write_object(o, version, &mut out) {
+        Ok(()) => serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// The lazy ground-truth iterator of `stream`.
+pub(crate) fn ground_truth(
+    shared: Arc<Shared>,
+    stream: Stream,
+    version: ApiVersion,
+) -> Box<dyn Iterator<Item = TruthRecord> + Send> {
+    let ws = &shared.ws;
+    let simple = |ids: Vec<RawId>,
+                  make: fn(RawId) -> Obj,
+                  shared: Arc<Shared>|
+     -> Box<dyn Iterator<Item = TruthRecord> + Send> {
+        Box::new(ids.into_iter().map(move |id| TruthRecord {
+            id,
+            page_id: None,
+            depth: None,
+            object: render(&shared.ws, &make(id), version),
+        }))
+    };
+    match stream {
+        Stream::Users => simple(ws.users(), Obj::User, shared.clone()),
+        Stream::Databases => simple(ws.reachable_databases(), Obj::Database, shared.clone()),
+        Stream::DataSources => simple(
+            ws.reachable_data_sources()
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect(),
+            Obj::DataSource,
+            shared.clone(),
+        ),
+        Stream::Pages => simple(ws.reachable_pages(), Obj::Page, shared.clone()),
+        Stream::Blocks => {
+            let pages = ws.reachable_pages();
+            Box::new(pages.into_iter().flat_map(move |page| {
+                let shared = shared.clone();
+                let blocks = shared
+                    .ws
+                    .page_blocks(&page)
+                    .map(|(b, _)| b)
+                    .unwrap_or_default();
+                blocks.into_iter().skip(1).map(move |b| TruthRecord {
+                    id: b.id,
+                    page_id: Some(page),
+                    depth: Some(b.depth),
+                    object: render(&shared.ws, &Obj::Block(b.id), version),
+                })
+            }))
+        }
+        Stream::Comments => {
+            let pages = ws.reachable_pages();
+            Box::new(pages.into_iter().flat_map(move |page| {
+                let shared = shared.clone();
+                let blocks = shared
+                    .ws
+                    .page_blocks(&page)
+                    .map(|(b, _)| b)
+                    .unwrap_or_default();
+                let ids: Vec<RawId> = blocks
+                    .iter()
+                    .filter(|b| !b.child_ref && b.comments > 0)
+                    .flat_map(|b| shared.ws.comments(&b.id).unwrap_or_default())
+                    .collect();
+                ids.into_iter().map(move |id| TruthRecord {
+                    id,
+                    page_id: Some(page),
+                    depth: None,
+                    object: render(&shared.ws, &Obj::Comment(id), version),
+                })
+            }))
+        }
+    }
 }

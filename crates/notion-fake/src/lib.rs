@@ -52,7 +52,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use accounting::{MinRequests, ReadOptions};
+pub use accounting::{MinRequests, ReadOptions, Stream, TruthRecord};
 pub use auth::{Capabilities, OAuthClient};
 pub use clock::{Clock, default_start};
 pub use counters::Counters;
@@ -215,6 +215,77 @@ impl FakeNotion {
     /// [`MinRequests`] and the definition in the crate docs).
     pub fn min_requests(&self, options: ReadOptions) -> MinRequests {
         accounting::min_requests(&self.shared.ws, options)
+    }
+
+    /// Every object of `stream` a complete reader must see, as served in `version`, lazily.
+    pub fn ground_truth(
+        &self,
+        stream: Stream,
+        version: ApiVersion,
+    ) -> Box<dyn Iterator<Item = TruthRecord> + Send> {
+        accounting::ground_truth(self.shared.clone(), stream, version)
+    }
+
+    // ---- mutations (each bumps timestamps as Notion does, at the fake clock's now) ---------
+
+    /// Replaces property values of a page (`{"Name": {<value in Notion's JSON shape>}}`); bumps
+    /// the page's `last_edited_time`.
+    pub fn edit_page_properties(
+        &self,
+        page: RawId,
+        properties: serde_json::Value,
+    ) -> Result<(), FakeError> {
+        let serde_json::Value::Object(map) = properties else {
+            return Err(FakeError::Mutation(
+                "properties must be a JSON object".into(),
+            ));
+        };
+        self.shared.ws.edit_page_properties(&page, map, self.now())
+    }
+
+    /// Moves a page to the trash.
+    pub fn trash_page(&self, page: RawId) -> Result<(), FakeError> {
+        self.shared.ws.set_trashed(&page, true, self.now())
+    }
+
+    /// Restores a page from the trash.
+    pub fn restore_page(&self, page: RawId) -> Result<(), FakeError> {
+        self.shared.ws.set_trashed(&page, false, self.now())
+    }
+
+    /// Appends a paragraph under a page or block; bumps the page's `last_edited_time`.
+    pub fn add_block(&self, parent: RawId, text: &str) -> Result<RawId, FakeError> {
+        self.shared.ws.add_block(&parent, text, self.now())
+    }
+
+    /// Replaces a text block's text; bumps the block's and the page's `last_edited_time`.
+    pub fn edit_block(&self, block: RawId, text: &str) -> Result<(), FakeError> {
+        self.shared.ws.edit_block(&block, text, self.now())
+    }
+
+    /// Deletes a block; bumps the page's `last_edited_time`.
+    pub fn remove_block(&self, block: RawId) -> Result<(), FakeError> {
+        self.shared.ws.remove_block(&block, self.now())
+    }
+
+    /// Adds a comment on a page or block (nothing else changes).
+    pub fn add_comment(&self, parent: RawId, text: &str) -> Result<RawId, FakeError> {
+        self.shared.ws.add_comment(&parent, text, self.now())
+    }
+
+    /// Adds a row to a data source.
+    pub fn add_row(&self, data_source: RawId, title: &str) -> Result<RawId, FakeError> {
+        self.shared.ws.add_row(&data_source, title, self.now())
+    }
+
+    /// Adds a data source to a database.
+    pub fn add_data_source(&self, database: RawId, title: &str) -> Result<RawId, FakeError> {
+        self.shared.ws.add_data_source(&database, title, self.now())
+    }
+
+    /// Stops sharing a page, database or data source with the connection (404 from then on).
+    pub fn unshare(&self, id: RawId) -> Result<(), FakeError> {
+        self.shared.ws.unshare(&id)
     }
 
     // ---- clock -------------------------------------------------------------------------------

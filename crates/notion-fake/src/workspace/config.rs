@@ -127,7 +127,8 @@ impl GenConfig {
         }
     }
 
-    /// The benchmark shape: `pages` pages in all (standalone pages and rows), about 30 blocks each.
+    /// The benchmark shape: `pages` pages in all (standalone pages and rows), 30 top-level blocks
+    /// each (so one children request returns 30 blocks).
     pub fn bench(pages: u32) -> Self {
         let databases = (pages / 1000).max(1);
         let rows = pages / 2 / databases;
@@ -141,7 +142,7 @@ impl GenConfig {
             pages: pages - rows * databases,
             blocks_per_page: 30,
             blocks_per_row: 30,
-            max_depth: 3,
+            max_depth: 1,
             child_pages: 0,
             child_databases: 0,
             unshared_pages: 10,

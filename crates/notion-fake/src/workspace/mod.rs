@@ -2,6 +2,8 @@
 
 pub mod config;
 pub(crate) mod generator;
+mod live;
+pub(crate) mod overlay;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -100,12 +102,14 @@ pub(crate) struct RowState {
 #[derive(Debug)]
 pub(crate) struct Workspace {
     pub(crate) g: Gen,
+    pub(crate) overlay: std::sync::RwLock<overlay::Overlay>,
 }
 
 impl Workspace {
     pub(crate) fn generated(cfg: GenConfig, start: DateTime<Utc>) -> Self {
         Workspace {
             g: Gen::new(cfg, start),
+            overlay: std::sync::RwLock::new(overlay::Overlay::default()),
         }
     }
 
@@ -125,7 +129,7 @@ impl Workspace {
     }
 
     /// What `id` names, if the connection may see it.
-    pub(crate) fn find(&self, id: &RawId) -> Found {
+    pub(crate) fn base_find(&self, id: &RawId) -> Found {
         match self.g.decode(id) {
             Some(Decoded::User(_)) => Found::User,
             Some(Decoded::Database(_)) => Found::Database,
@@ -152,7 +156,7 @@ impl Workspace {
         }
     }
 
-    pub(crate) fn data_source_ids(&self, db: &RawId) -> Vec<RawId> {
+    pub(crate) fn base_data_source_ids(&self, db: &RawId) -> Vec<RawId> {
         match self.g.decode(db) {
             Some(Decoded::Database(d)) => self
                 .g
@@ -164,10 +168,10 @@ impl Workspace {
     }
 
     /// Children of a page or block (`None`: not found or not shared).
-    pub(crate) fn children(&self, id: &RawId) -> Option<Vec<RawId>> {
+    pub(crate) fn base_children(&self, id: &RawId) -> Option<Vec<RawId>> {
         let (page, parent) = match self.g.decode(id)? {
             Decoded::Page(p) if self.g.page_shared(p) => (p, ROOT),
-            Decoded::Block { page, block } if self.find(id) == Found::Block => (page, block),
+            Decoded::Block { page, block } if self.base_find(id) == Found::Block => (page, block),
             Decoded::Database(_) => return Some(Vec::new()),
             _ => return None,
         };
@@ -181,10 +185,10 @@ impl Workspace {
     }
 
     /// Comments whose parent is the page or block `id`.
-    pub(crate) fn comments(&self, id: &RawId) -> Option<Vec<RawId>> {
+    pub(crate) fn base_comments(&self, id: &RawId) -> Option<Vec<RawId>> {
         let (page, block) = match self.g.decode(id)? {
             Decoded::Page(p) if self.g.page_shared(p) => (p, PAGE_LEVEL),
-            Decoded::Block { page, block } if self.find(id) == Found::Block => (page, block),
+            Decoded::Block { page, block } if self.base_find(id) == Found::Block => (page, block),
             Decoded::Database(_) => return Some(Vec::new()),
             _ => return None,
         };
@@ -209,7 +213,11 @@ impl Workspace {
 
     /// Search index entries (data sources and pages, or databases and pages for the legacy
     /// version), as indexed at `horizon`, in default order.
-    pub(crate) fn search_entries(&self, legacy: bool, _horizon: DateTime<Utc>) -> Vec<SearchEntry> {
+    pub(crate) fn base_search_entries(
+        &self,
+        legacy: bool,
+        _horizon: DateTime<Utc>,
+    ) -> Vec<SearchEntry> {
         let g = &self.g;
         let mut out = Vec::new();
         for ds in 0..g.data_source_count() {
@@ -247,7 +255,7 @@ impl Workspace {
     }
 
     /// Rows of a data source (`None`: not a data source).
-    pub(crate) fn rows(&self, ds: &RawId) -> Option<Vec<RawId>> {
+    pub(crate) fn base_rows(&self, ds: &RawId) -> Option<Vec<RawId>> {
         match self.g.decode(ds)? {
             Decoded::DataSource(d) => Some(
                 self.g
@@ -260,8 +268,8 @@ impl Workspace {
     }
 
     /// A row as filters see it.
-    pub(crate) fn row_view(&self, id: &RawId) -> Option<RowState> {
-        let (created, edited) = self.page_times(id)?;
+    pub(crate) fn base_row_view(&self, id: &RawId) -> Option<RowState> {
+        let (created, edited) = self.base_page_times(id)?;
         Some(RowState {
             trashed: false,
             row: RowView {
@@ -287,7 +295,7 @@ impl Workspace {
     }
 
     /// `(created, last edited)` of a page.
-    pub(crate) fn page_times(&self, id: &RawId) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    pub(crate) fn base_page_times(&self, id: &RawId) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         match self.g.decode(id)? {
             Decoded::Page(p) => {
                 let t = self.g.page_times(p);
@@ -310,21 +318,21 @@ impl Workspace {
     // ---- structure walks (ground truth, minimum requests) ----------------------------------
 
     /// Every page a complete reader reaches (shared, not in the trash), in index order.
-    pub(crate) fn reachable_pages(&self) -> impl Iterator<Item = RawId> + '_ {
+    pub(crate) fn base_reachable_pages(&self) -> impl Iterator<Item = RawId> + '_ {
         (0..self.g.page_count())
             .filter(|p| self.g.page_shared(*p))
             .map(|p| self.g.id(Decoded::Page(p)))
     }
 
     /// Every shared database.
-    pub(crate) fn reachable_databases(&self) -> Vec<RawId> {
+    pub(crate) fn base_reachable_databases(&self) -> Vec<RawId> {
         (0..self.g.database_count())
             .map(|d| self.g.id(Decoded::Database(d)))
             .collect()
     }
 
     /// Every data source of a shared database, and whether search shows it.
-    pub(crate) fn reachable_data_sources(&self) -> Vec<(RawId, bool)> {
+    pub(crate) fn base_reachable_data_sources(&self) -> Vec<(RawId, bool)> {
         (0..self.g.data_source_count())
             .map(|ds| {
                 (
@@ -336,7 +344,7 @@ impl Workspace {
     }
 
     /// How many objects an unfiltered search returns now.
-    pub(crate) fn search_count(&self) -> usize {
+    pub(crate) fn base_search_count(&self) -> usize {
         let g = &self.g;
         let ds = (0..g.data_source_count())
             .filter(|d| g.data_source_in_search(*d))
@@ -347,7 +355,7 @@ impl Workspace {
 
     /// The blocks of a page in pre-order (a synced duplicate's mirrored children are not
     /// repeated), and the number of comments on the page itself.
-    pub(crate) fn page_blocks(&self, page: &RawId) -> Option<(Vec<BlockInfo>, usize)> {
+    pub(crate) fn base_page_blocks(&self, page: &RawId) -> Option<(Vec<BlockInfo>, usize)> {
         let Some(Decoded::Page(p)) = self.g.decode(page) else {
             return None;
         };
