@@ -140,13 +140,12 @@ impl Faults {
                 .scripted
                 .iter()
                 .position(|x| x.endpoint.is_none_or(|e| e == endpoint))
+                && let Some(x) = s.scripted.get_mut(pos)
             {
-                if let Some(x) = s.scripted.get_mut(pos) {
-                    fault = Some(x.fault);
-                    x.remaining = x.remaining.saturating_sub(1);
-                    if x.remaining == 0 {
-                        s.scripted.remove(pos);
-                    }
+                fault = Some(x.fault);
+                x.remaining = x.remaining.saturating_sub(1);
+                if x.remaining == 0 {
+                    s.scripted.remove(pos);
                 }
             }
             if fault.is_none() {

@@ -1,4 +1,6 @@
 //! Data-source query filters and sorts, evaluated on a flat view of each row.
+// Some fields and helpers here are read only by the object renderer.
+#![allow(dead_code)]
 
 use std::cmp::Ordering;
 
@@ -431,12 +433,12 @@ impl Sort {
 
     /// Whether the property sort key names a property of `row` (validation).
     pub(crate) fn check(&self, row: &RowView) -> Result<(), ApiError> {
-        if let SortKey::Property(k) = &self.key {
-            if row.prop(k).is_none() {
-                return Err(ApiError::validation(format!(
-                    "Could not find sort property with name or id: {k}"
-                )));
-            }
+        if let SortKey::Property(k) = &self.key
+            && row.prop(k).is_none()
+        {
+            return Err(ApiError::validation(format!(
+                "Could not find sort property with name or id: {k}"
+            )));
         }
         Ok(())
     }

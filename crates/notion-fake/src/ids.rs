@@ -195,8 +195,8 @@ impl IdCodec {
             return None;
         }
         let mut p = [0u8; 11];
-        for i in 0..11 {
-            p[i] = id.0[5 + i] ^ self.key[i];
+        for (i, b) in p.iter_mut().enumerate() {
+            *b = id.0[5 + i] ^ self.key[i];
         }
         let u32_at = |o: usize| u32::from_le_bytes([p[o], p[o + 1], p[o + 2], p[o + 3]]);
         let rest_zero = |from: usize| p[from..].iter().all(|b| *b == 0);

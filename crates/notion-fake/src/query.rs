@@ -162,10 +162,10 @@ fn run_query(ctx: &Ctx<'_>, ds: &RawId) -> Result<Vec<u8>, ApiError> {
         for s in &sorts {
             s.check(&view.row)?;
         }
-        if let Some(f) = &filter {
-            if !f.matches(&view.row)? {
-                continue;
-            }
+        if let Some(f) = &filter
+            && !f.matches(&view.row)?
+        {
+            continue;
         }
         matched.push((r, view.row));
     }

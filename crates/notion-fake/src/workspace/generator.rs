@@ -1,5 +1,7 @@
 //! The generated workspace's structure: which objects exist, how they nest, and their block
 //! trees. Nothing here is held per object: every answer is computed from the seed and indices.
+// Some fields and helpers here are read only by the object renderer.
+#![allow(dead_code)]
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -447,7 +449,7 @@ impl Gen {
         let times = self.page_times(p);
         let span = ((times.edited - times.created).num_minutes().max(0)) as u32;
         let mut t = Tree::default();
-        let mut at = |rng: &mut Rng| {
+        let at = |rng: &mut Rng| {
             if span == 0 {
                 0
             } else {
@@ -663,10 +665,10 @@ impl Gen {
             .collect();
         v.sort_unstable();
         v.dedup();
-        if rng.chance(0.1) {
-            if let Some(u) = self.unshared_page(rng.below(100) as u32) {
-                v.push(u);
-            }
+        if rng.chance(0.1)
+            && let Some(u) = self.unshared_page(rng.below(100) as u32)
+        {
+            v.push(u);
         }
         v
     }
@@ -728,7 +730,7 @@ impl Gen {
             return 0;
         }
         let h = rng::hash(self.seed(), &[0xC1, u64::from(p), u64::from(b)]);
-        if h % every == 0 {
+        if h.is_multiple_of(every) {
             1 + (h >> 32) as u16 % 2
         } else {
             0

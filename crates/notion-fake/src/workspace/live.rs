@@ -40,12 +40,8 @@ impl Workspace {
         if ov.unshared.contains(id) {
             return true;
         }
-        if let Some(p) = self.page_of_in(ov, id) {
-            if ov.unshared.contains(&p) {
-                return true;
-            }
-        }
-        false
+        self.page_of_in(ov, id)
+            .is_some_and(|p| ov.unshared.contains(&p))
     }
 
     fn page_of_in(&self, ov: &Overlay, id: &RawId) -> Option<RawId> {
@@ -67,7 +63,7 @@ impl Workspace {
     pub(crate) fn find(&self, id: &RawId) -> Found {
         let ov = self.ov();
         if self.hidden(&ov, id) {
-            return Found::NotFound;
+            return Found::Missing;
         }
         if let Some(a) = ov.added.get(id) {
             return match a {
@@ -207,13 +203,11 @@ impl Workspace {
             if self.hidden(&ov, &id) {
                 return false;
             }
-            if let Some(st) = ov.pages.get(&id) {
-                if let Some(v) = st.indexed_at(horizon) {
-                    if v.trashed {
-                        return false;
-                    }
-                    e.edited = v.edited;
+            if let Some(v) = ov.pages.get(&id).and_then(|st| st.indexed_at(horizon)) {
+                if v.trashed {
+                    return false;
                 }
+                e.edited = v.edited;
             }
             true
         });
@@ -225,8 +219,11 @@ impl Workspace {
                 if !self.data_source_in_search(data_source) || self.hidden(&ov, id) {
                     continue;
                 }
-                if let Some(v) = ov.pages.get(id).and_then(|s| s.indexed_at(horizon)) {
-                    if !v.trashed && !legacy {
+                if let Some(v) = ov.pages.get(id).and_then(|s| s.indexed_at(horizon))
+                    && !v.trashed
+                    && !legacy
+                {
+                    {
                         base.push(SearchEntry {
                             obj: Obj::Page(*id),
                             title: title.clone(),

@@ -1,4 +1,6 @@
 //! The workspace the server serves: a generated or demo base, plus the mutations applied on top.
+// Some fields and helpers here are read only by the object renderer.
+#![allow(dead_code)]
 
 pub mod config;
 pub(crate) mod generator;
@@ -59,7 +61,7 @@ pub(crate) enum Found {
     Block,
     Comment,
     /// Unknown, or not shared with the connection.
-    NotFound,
+    Missing,
 }
 
 /// The answer of the property-item endpoint.
@@ -139,7 +141,7 @@ impl Workspace {
                 let tree = self.g.tree(page);
                 match tree.blocks.get(block as usize).map(|b| b.kind) {
                     Some(BlockKind::ChildPage(_) | BlockKind::ChildDatabase(_)) | None => {
-                        Found::NotFound
+                        Found::Missing
                     }
                     Some(_) => Found::Block,
                 }
@@ -149,10 +151,10 @@ impl Workspace {
                 if n < self.g.comment_count(page, block, &tree) {
                     Found::Comment
                 } else {
-                    Found::NotFound
+                    Found::Missing
                 }
             }
-            _ => Found::NotFound,
+            _ => Found::Missing,
         }
     }
 

@@ -1,4 +1,6 @@
 //! Mutations applied on top of the base workspace.
+// Some fields and helpers here are read only by the object renderer.
+#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 
