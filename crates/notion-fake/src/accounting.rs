@@ -9,23 +9,31 @@
 //! * `ceil(search-visible pages and data sources / 100)` requests for one unfiltered search
 //!   (at least 1);
 //! * one retrieve per shared database (workspace-level and child databases);
-//! * one retrieve per data source that search does not show (those of child databases);
-//! * `ceil(rows / 100)` query requests per data source (at least 1);
+//! * one retrieve per data source that search does not show (those of child databases and
+//!   those added after the start);
+//! * `ceil(rows / 100)` query requests per data source (at least 1), rows in the trash
+//!   excluded; past the 10,000-row cap a reader continues with a window query (for example
+//!   `created_time` after the last row seen), so the pages of the windows count the same way;
+//! * one page retrieve per page that is not a row and that search does not return (child pages,
+//!   found through `child_page` blocks);
 //! * for every page (standalone, child or row): `ceil(children / 100)` block-children requests
-//!   for the page (at least 1) and for every block with children, not descending into
-//!   `child_page` / `child_database` blocks (those are read as pages and databases);
-//! * comments, when page comments are read: `ceil(n / 100)` (at least 1) per page, and when
+//!   (at least 1), and the same for every block with children, except `child_page` /
+//!   `child_database` blocks (read as pages and databases) and duplicate synced blocks (their
+//!   children are the original's, read under the page where the original lives);
+//! * comments, when page comments are read: `ceil(n / 100)` (at least 1) per page; when
 //!   inner-block comments are read, the same per block (except `child_page` / `child_database`
 //!   blocks, whose comments are their page's);
 //! * when truncated properties are completed: `ceil(n / 100)` property-item requests per
 //!   relation or people value of more than 25 entries (`has_more` in the page object).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::ids::RawId;
+use notion_model::{ApiVersion, Block, Id};
+
+use crate::render::{self, Item};
 use crate::server::Shared;
-use crate::version::ApiVersion;
-use crate::workspace::{Obj, Workspace};
+use crate::workspace::Workspace;
 
 /// What a complete reader reads besides the objects themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +56,7 @@ impl Default for ReadOptions {
     }
 }
 
-/// The minimum number of requests per kind (see the module docs for the definition).
+/// The minimum number of requests per kind (see the crate docs for the definition).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MinRequests {
     /// `GET /v1/users` pages.
@@ -61,6 +69,8 @@ pub struct MinRequests {
     pub data_sources: u64,
     /// `POST /v1/data_sources/{id}/query` pages.
     pub queries: u64,
+    /// `GET /v1/pages/{id}` for pages that are not rows and that search does not show.
+    pub pages: u64,
     /// `GET /v1/blocks/{id}/children` pages.
     pub block_children: u64,
     /// `GET /v1/comments` pages.
@@ -77,6 +87,7 @@ impl MinRequests {
             + self.databases
             + self.data_sources
             + self.queries
+            + self.pages
             + self.block_children
             + self.comments
             + self.property_items
@@ -87,9 +98,11 @@ fn pages_of(n: usize) -> u64 {
     n.div_ceil(100).max(1) as u64
 }
 
-pub(crate) fn min_requests(ws: &Workspace, opts: ReadOptions) -> MinRequests {
+pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
+    let ws = &shared.ws;
+    let now = shared.clock.now();
     let mut m = MinRequests {
-        users: pages_of(ws.user_count()),
+        users: pages_of(ws.users().len()),
         search: pages_of(ws.search_count()),
         databases: ws.reachable_databases().len() as u64,
         ..MinRequests::default()
@@ -98,10 +111,18 @@ pub(crate) fn min_requests(ws: &Workspace, opts: ReadOptions) -> MinRequests {
         if !in_search {
             m.data_sources += 1;
         }
-        m.queries += pages_of(ws.live_rows(&ds).len());
+        let live = ws
+            .row_states(&ds, false, now)
+            .iter()
+            .filter(|r| !r.trashed)
+            .count();
+        m.queries += pages_of(live);
     }
     for page in ws.reachable_pages() {
-        let Some((blocks, _)) = ws.page_blocks(&page) else {
+        if !ws.is_row(&page) && !ws.page_in_search(&page) {
+            m.pages += 1;
+        }
+        let Some(blocks) = ws.page_blocks(&page) else {
             continue;
         };
         for (i, b) in blocks.iter().enumerate() {
@@ -109,7 +130,7 @@ pub(crate) fn min_requests(ws: &Workspace, opts: ReadOptions) -> MinRequests {
             if b.child_ref {
                 continue;
             }
-            if is_page || b.children > 0 {
+            if is_page || (b.children > 0 && !b.synced_duplicate) {
                 m.block_children += pages_of(b.children);
             }
             if (is_page && opts.page_comments) || (!is_page && opts.inner_comments) {
@@ -117,7 +138,7 @@ pub(crate) fn min_requests(ws: &Workspace, opts: ReadOptions) -> MinRequests {
             }
         }
         if opts.complete_properties {
-            for n in ws.truncated_values(&page) {
+            for n in ws.truncated_values(&page, now) {
                 m.property_items += pages_of(n);
             }
         }
@@ -135,9 +156,10 @@ pub enum Stream {
     Databases,
     /// Data sources.
     DataSources,
-    /// Pages: standalone, child and rows.
+    /// Pages: standalone, child and rows (not in the trash).
     Pages,
-    /// Blocks of every page at every depth (not the pages themselves).
+    /// Blocks of every page at every depth (not the pages themselves), each once, under the
+    /// page where it lives.
     Blocks,
     /// Comments on pages and on blocks.
     Comments,
@@ -147,20 +169,43 @@ pub enum Stream {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TruthRecord {
     /// The object id.
-    pub id: RawId,
+    pub id: Id,
     /// For blocks and comments: the page they belong to.
-    pub page_id: Option<RawId>,
+    pub page_id: Option<Id>,
     /// For blocks: depth below the page (1 = top level).
     pub depth: Option<u32>,
-    /// The object exactly as the server serves it (without `request_id`).
+    /// The object exactly as the server serves it now (without `request_id`).
     pub object: serde_json::Value,
 }
 
-pub(crate) fn render(ws: &Workspace, o: &Obj, version: ApiVersion) -> serde_json::Value {
-    let mut out = Vec::new();
-    match ws.write_object(o, version, &mut out) {
-        Ok(()) => serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null),
-        Err(_) => serde_json::Value::Null,
+fn value(item: Option<Item>) -> serde_json::Value {
+    item.and_then(|i| serde_json::to_value(i).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn database_value(ws: &Workspace, id: &Id, version: ApiVersion) -> serde_json::Value {
+    let Some(db) = ws.database(id) else {
+        return serde_json::Value::Null;
+    };
+    let schema = if version.is_legacy() {
+        ws.data_source_ids(id)
+            .first()
+            .and_then(|ds| ws.data_source(ds))
+            .and_then(|d| d.properties)
+    } else {
+        None
+    };
+    value(Some(Item::Database(Box::new(render::database(
+        db, version, schema,
+    )))))
+}
+
+fn record(id: Id, object: serde_json::Value) -> TruthRecord {
+    TruthRecord {
+        id,
+        page_id: None,
+        depth: None,
+        object,
     }
 }
 
@@ -170,67 +215,93 @@ pub(crate) fn ground_truth(
     stream: Stream,
     version: ApiVersion,
 ) -> Box<dyn Iterator<Item = TruthRecord> + Send> {
-    let ws = &shared.ws;
-    let simple = |ids: Vec<RawId>,
-                  make: fn(RawId) -> Obj,
-                  shared: Arc<Shared>|
-     -> Box<dyn Iterator<Item = TruthRecord> + Send> {
-        Box::new(ids.into_iter().map(move |id| TruthRecord {
-            id,
-            page_id: None,
-            depth: None,
-            object: render(&shared.ws, &make(id), version),
-        }))
-    };
+    let now = shared.clock.now();
     match stream {
-        Stream::Users => simple(ws.users(), Obj::User, shared.clone()),
-        Stream::Databases => simple(ws.reachable_databases(), Obj::Database, shared.clone()),
-        Stream::DataSources => simple(
-            ws.reachable_data_sources()
-                .into_iter()
-                .map(|(d, _)| d)
-                .collect(),
-            Obj::DataSource,
-            shared.clone(),
-        ),
-        Stream::Pages => simple(ws.reachable_pages(), Obj::Page, shared.clone()),
-        Stream::Blocks => {
-            let pages = ws.reachable_pages();
-            Box::new(pages.into_iter().flat_map(move |page| {
-                let shared = shared.clone();
-                let blocks = shared
+        Stream::Users => {
+            let ids = shared.ws.users();
+            Box::new(
+                ids.into_iter()
+                    .map(move |id| record(id, value(shared.ws.user(&id).map(Item::User)))),
+            )
+        }
+        Stream::Databases => {
+            let ids = shared.ws.reachable_databases();
+            Box::new(
+                ids.into_iter()
+                    .map(move |id| record(id, database_value(&shared.ws, &id, version))),
+            )
+        }
+        Stream::DataSources => {
+            let ids = shared.ws.reachable_data_sources();
+            Box::new(ids.into_iter().map(move |(id, _)| {
+                let d = shared
                     .ws
-                    .page_blocks(&page)
-                    .map(|(b, _)| b)
-                    .unwrap_or_default();
-                blocks.into_iter().skip(1).map(move |b| TruthRecord {
-                    id: b.id,
-                    page_id: Some(page),
-                    depth: Some(b.depth),
-                    object: render(&shared.ws, &Obj::Block(b.id), version),
-                })
+                    .data_source(&id)
+                    .map(|d| Item::DataSource(Box::new(render::data_source(d, version))));
+                record(id, value(d))
+            }))
+        }
+        Stream::Pages => {
+            let ids = shared.ws.reachable_pages();
+            Box::new(ids.into_iter().map(move |id| {
+                let p = shared
+                    .ws
+                    .page(&id, now)
+                    .map(|p| Item::Page(Box::new(render::page(p, version))));
+                record(id, value(p))
+            }))
+        }
+        Stream::Blocks => {
+            let pages = shared.ws.reachable_pages();
+            Box::new(pages.into_iter().flat_map(move |page| {
+                let ws = &shared.ws;
+                let infos = ws.page_blocks(&page).unwrap_or_default();
+                // One children listing per parent (the generated base builds a tree per call).
+                let mut by_id: HashMap<Id, Block> = HashMap::new();
+                for (i, info) in infos.iter().enumerate() {
+                    if info.child_ref || info.synced_duplicate || (i > 0 && info.children == 0) {
+                        continue;
+                    }
+                    for b in ws.children_blocks(&info.id, now).unwrap_or_default() {
+                        by_id.insert(b.id, b);
+                    }
+                }
+                let out: Vec<TruthRecord> = infos
+                    .iter()
+                    .skip(1)
+                    .map(|info| {
+                        let b = by_id
+                            .remove(&info.id)
+                            .or_else(|| ws.block(&info.id, now))
+                            .map(|b| Item::Block(Box::new(render::block(b, version))));
+                        TruthRecord {
+                            id: info.id,
+                            page_id: Some(page),
+                            depth: Some(info.depth),
+                            object: value(b),
+                        }
+                    })
+                    .collect();
+                out
             }))
         }
         Stream::Comments => {
-            let pages = ws.reachable_pages();
+            let pages = shared.ws.reachable_pages();
             Box::new(pages.into_iter().flat_map(move |page| {
-                let shared = shared.clone();
-                let blocks = shared
-                    .ws
-                    .page_blocks(&page)
-                    .map(|(b, _)| b)
-                    .unwrap_or_default();
-                let ids: Vec<RawId> = blocks
+                let ws = &shared.ws;
+                let infos = ws.page_blocks(&page).unwrap_or_default();
+                let out: Vec<TruthRecord> = infos
                     .iter()
                     .filter(|b| !b.child_ref && b.comments > 0)
-                    .flat_map(|b| shared.ws.comments(&b.id).unwrap_or_default())
+                    .flat_map(|b| ws.comments(&b.id).unwrap_or_default())
+                    .map(|id| TruthRecord {
+                        id,
+                        page_id: Some(page),
+                        depth: None,
+                        object: value(ws.comment(&id, now).map(|c| Item::Comment(Box::new(c)))),
+                    })
                     .collect();
-                ids.into_iter().map(move |id| TruthRecord {
-                    id,
-                    page_id: Some(page),
-                    depth: None,
-                    object: render(&shared.ws, &Obj::Comment(id), version),
-                })
+                out
             }))
         }
     }

@@ -1,16 +1,22 @@
 //! Endpoint handlers.
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use notion_model::property::RollupKind;
+use notion_model::property_item::{
+    PropertyItem, PropertyItemKind, PropertyItemListInfo, PropertyItemListKind,
+};
+use notion_model::{ApiVersion, Empty, Id, List, PropertySchemaKind, PropertyValueKind};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::Capabilities;
 use crate::cursor::{CursorKind, scope_hash};
 use crate::error::ApiError;
-use crate::ids::RawId;
+use crate::render::{self, Item};
 use crate::routes::{Endpoint, Route};
 use crate::server::Shared;
-use crate::version::ApiVersion;
-use crate::workspace::{Found, ListType, Obj};
+use crate::workspace::Found;
 
 /// One request, after version, auth and rate-limit checks.
 pub(crate) struct Ctx<'a> {
@@ -22,26 +28,20 @@ pub(crate) struct Ctx<'a> {
     pub(crate) body: Bytes,
     pub(crate) content_type: String,
     pub(crate) authorization: Option<String>,
-    #[allow(dead_code)]
-    pub(crate) bearer: Option<String>,
     pub(crate) search_lag: std::time::Duration,
+    pub(crate) request_id: String,
+    /// The fake clock when the request arrived.
+    pub(crate) now: DateTime<Utc>,
 }
 
 impl Ctx<'_> {
-    fn query_params(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(self.query.as_bytes())
-            .into_owned()
-            .collect()
-    }
-
     fn query_param(&self, name: &str) -> Option<String> {
-        self.query_params()
-            .into_iter()
+        url::form_urlencoded::parse(self.query.as_bytes())
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+            .map(|(_, v)| v.into_owned())
     }
 
-    fn json_body(&self) -> Result<serde_json::Map<String, Value>, ApiError> {
+    pub(crate) fn json_body(&self) -> Result<serde_json::Map<String, Value>, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(serde_json::Map::new());
         }
@@ -54,37 +54,30 @@ impl Ctx<'_> {
         }
     }
 
-    fn id_param(&self, what: &str) -> Result<RawId, ApiError> {
+    pub(crate) fn id_param(&self, what: &str) -> Result<Id, ApiError> {
         let raw = self.route.id.as_deref().unwrap_or("");
-        RawId::parse(raw).ok_or_else(|| {
+        Id::parse(raw).map_err(|_| {
             ApiError::validation(format!(
                 "path failed validation: path.{what}_id should be a valid uuid, instead was `\"{raw}\"`."
             ))
         })
     }
 
-    fn not_found(&self, what: &str, id: &RawId) -> ApiError {
+    pub(crate) fn not_found(&self, what: &str, id: &Id) -> ApiError {
         ApiError::not_found(what, &id.to_string(), &self.shared.ws.bot_id().to_string())
     }
 
-    pub(crate) fn json_body_pub(&self) -> Result<serde_json::Map<String, Value>, ApiError> {
-        self.json_body()
-    }
-
-    pub(crate) fn id_param_pub(&self, what: &str) -> Result<RawId, ApiError> {
-        self.id_param(what)
-    }
-
-    pub(crate) fn not_found_pub(&self, what: &str, id: &RawId) -> ApiError {
-        self.not_found(what, id)
-    }
-
-    fn need(&self, ok: bool) -> Result<(), ApiError> {
+    pub(crate) fn need(&self, ok: bool) -> Result<(), ApiError> {
         if ok {
             Ok(())
         } else {
             Err(ApiError::restricted())
         }
+    }
+
+    /// The response body: `value` and the request id.
+    pub(crate) fn respond<T: Serialize + ?Sized>(&self, value: &T) -> Result<Bytes, ApiError> {
+        render::body(value, &self.request_id)
     }
 }
 
@@ -140,79 +133,35 @@ pub(crate) fn page_req_body(body: &serde_json::Map<String, Value>) -> Result<Pag
     Ok(PageReq { size, cursor })
 }
 
-/// The slice of `items` a page request selects, and the next cursor.
-pub(crate) fn paginate<'i, T>(
+/// The range of `len` items a page request selects, and the next cursor.
+pub(crate) fn paginate(
     ctx: &Ctx<'_>,
     kind: CursorKind,
     scope: u64,
-    items: &'i [T],
+    len: usize,
     req: &PageReq,
-) -> Result<(&'i [T], Option<String>), ApiError> {
+) -> Result<(std::ops::Range<usize>, Option<String>), ApiError> {
     let start = match &req.cursor {
         None => 0,
         Some(c) => {
             let pos = ctx.shared.cursors.decode(kind, scope, c).ok_or_else(|| {
-                ApiError::validation(format!("start_cursor provided is invalid: {c}"))
+                ApiError::validation(format!("The start_cursor provided is invalid: {c}"))
             })?;
-            usize::try_from(pos).unwrap_or(usize::MAX).min(items.len())
+            usize::try_from(pos).unwrap_or(usize::MAX).min(len)
         }
     };
-    let end = (start + req.size).min(items.len());
-    let next = (end < items.len()).then(|| ctx.shared.cursors.encode(kind, scope, end as u64));
-    Ok((&items[start..end], next))
+    let end = (start + req.size).min(len);
+    let next = (end < len).then(|| ctx.shared.cursors.encode(kind, scope, end as u64));
+    Ok((start..end, next))
 }
 
-/// Writes a list response.
-pub(crate) fn list_body(
-    ctx: &Ctx<'_>,
-    objs: &[Obj],
-    next: Option<String>,
-    ty: ListType,
-    extra: Option<(&str, Value)>,
-) -> Result<Vec<u8>, ApiError> {
-    let mut out = Vec::with_capacity(512 + objs.len() * 800);
-    out.extend_from_slice(b"{\"object\":\"list\",\"results\":[");
-    for (i, o) in objs.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        ctx.shared.ws.write_object(o, ctx.version, &mut out)?;
-    }
-    out.extend_from_slice(b"],\"next_cursor\":");
-    match &next {
-        Some(c) => write_json(&mut out, &Value::String(c.clone())),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"has_more\":");
-    out.extend_from_slice(if next.is_some() { b"true" } else { b"false" });
-    let name = ty.name();
-    out.extend_from_slice(b",\"type\":\"");
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\",\"");
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\":{}");
-    if let Some((k, v)) = extra {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(k.as_bytes());
-        out.extend_from_slice(b"\":");
-        write_json(&mut out, &v);
-    }
-    out.push(b'}');
-    Ok(out)
-}
-
-fn write_json(out: &mut Vec<u8>, v: &Value) {
-    let _ = serde_json::to_writer(out, v);
-}
-
-fn object_body(ctx: &Ctx<'_>, o: &Obj) -> Result<Vec<u8>, ApiError> {
-    let mut out = Vec::with_capacity(2048);
-    ctx.shared.ws.write_object(o, ctx.version, &mut out)?;
-    Ok(out)
+/// A list response of `ty` with these results.
+pub(crate) fn list<T>(ty: &str, results: Vec<T>, next: Option<String>) -> List<T> {
+    List::new(ty, results, next)
 }
 
 /// Routes a checked request to its handler.
-pub(crate) fn dispatch(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn dispatch(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     let legacy_ok = matches!(
         ctx.route.endpoint,
         Endpoint::ListUsers
@@ -221,6 +170,9 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
             | Endpoint::Search
             | Endpoint::RetrieveDatabase
             | Endpoint::QueryDatabase
+            | Endpoint::RetrievePage
+            | Endpoint::PagePropertyItem
+            | Endpoint::RetrieveBlock
             | Endpoint::BlockChildren
             | Endpoint::ListComments
             | Endpoint::OAuthToken
@@ -229,14 +181,24 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
     );
     if ctx.version.is_legacy() && !legacy_ok {
         return Err(ApiError::validation(format!(
-            "This endpoint is not supported by the fake for Notion-Version {}.",
+            "This endpoint is not available in Notion-Version {}.",
             ctx.version
         )));
+    }
+    if !ctx.version.is_legacy() && ctx.route.endpoint == Endpoint::QueryDatabase {
+        return Err(ApiError::invalid_url());
     }
     match ctx.route.endpoint {
         Endpoint::ListUsers => list_users(ctx),
         Endpoint::RetrieveUser => retrieve_user(ctx),
-        Endpoint::Me => object_body(ctx, &Obj::User(ctx.shared.ws.bot_id())),
+        Endpoint::Me => {
+            let me = ctx
+                .shared
+                .ws
+                .user(&ctx.shared.ws.bot_id())
+                .ok_or_else(ApiError::internal)?;
+            ctx.respond(&me)
+        }
         Endpoint::Search => crate::query::search(ctx),
         Endpoint::RetrieveDatabase => retrieve_database(ctx),
         Endpoint::QueryDatabase => crate::query::query_database(ctx),
@@ -254,149 +216,327 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
     }
 }
 
-fn list_users(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+fn list_users(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_user_information)?;
     let req = page_req_query(ctx)?;
-    let users: Vec<Obj> = ctx.shared.ws.users().into_iter().map(Obj::User).collect();
-    let (slice, next) = paginate(ctx, CursorKind::Users, 0, &users, &req)?;
-    list_body(ctx, slice, next, ListType::User, None)
+    let ids = ctx.shared.ws.users();
+    let (range, next) = paginate(ctx, CursorKind::Users, 0, ids.len(), &req)?;
+    let users: Vec<_> = ids[range]
+        .iter()
+        .filter_map(|id| ctx.shared.ws.user(id))
+        .collect();
+    ctx.respond(&list("user", users, next))
 }
 
-fn retrieve_user(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+fn retrieve_user(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_user_information)?;
     let id = ctx.id_param("user")?;
-    if !ctx.shared.ws.user_exists(&id) {
-        return Err(ctx.not_found("user", &id));
+    match ctx.shared.ws.user(&id) {
+        Some(u) => ctx.respond(&u),
+        None => Err(ctx.not_found("user", &id)),
     }
-    object_body(ctx, &Obj::User(id))
 }
 
-fn retrieve_database(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+/// A database as served in the request's version (`None`: not shared).
+pub(crate) fn database_item(ctx: &Ctx<'_>, id: &Id) -> Result<Option<Item>, ApiError> {
+    let ws = &ctx.shared.ws;
+    let Some(db) = ws.database(id) else {
+        return Ok(None);
+    };
+    let schema = if ctx.version.is_legacy() {
+        let sources = ws.data_source_ids(id);
+        if sources.len() > 1 {
+            return Err(ApiError::validation(format!(
+                "Database {id} has multiple data sources, which is not supported in API version {}. Use 2025-09-03 or later.",
+                ctx.version
+            )));
+        }
+        sources
+            .first()
+            .and_then(|ds| ws.data_source(ds))
+            .and_then(|d| d.properties)
+    } else {
+        None
+    };
+    Ok(Some(Item::Database(Box::new(render::database(
+        db,
+        ctx.version,
+        schema,
+    )))))
+}
+
+fn retrieve_database(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_content)?;
     let id = ctx.id_param("database")?;
-    match ctx.shared.ws.find(&id) {
-        Found::Database => {}
-        _ => return Err(ctx.not_found("database", &id)),
+    if ctx.shared.ws.find(&id) != Found::Database {
+        return Err(ctx.not_found("database", &id));
     }
-    if ctx.version.is_legacy() && ctx.shared.ws.data_source_ids(&id).len() > 1 {
-        return Err(ApiError::validation(
-            "Databases with multiple data sources are not supported in this API version.",
-        ));
+    match database_item(ctx, &id)? {
+        Some(item) => ctx.respond(&item),
+        None => Err(ctx.not_found("database", &id)),
     }
-    object_body(ctx, &Obj::Database(id))
 }
 
-fn retrieve_data_source(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+fn retrieve_data_source(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_content)?;
     let id = ctx.id_param("data_source")?;
-    match ctx.shared.ws.find(&id) {
-        Found::DataSource => object_body(ctx, &Obj::DataSource(id)),
-        _ => Err(ctx.not_found("data source", &id)),
+    match ctx.shared.ws.data_source(&id) {
+        Some(d) => ctx.respond(&render::data_source(d, ctx.version)),
+        None => Err(ctx.not_found("data source", &id)),
     }
 }
 
-fn retrieve_page(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+fn retrieve_page(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_content)?;
     let id = ctx.id_param("page")?;
-    match ctx.shared.ws.find(&id) {
-        Found::Page => object_body(ctx, &Obj::Page(id)),
-        _ => Err(ctx.not_found("page", &id)),
+    if ctx.shared.ws.find(&id) != Found::Page {
+        return Err(ctx.not_found("page", &id));
+    }
+    match ctx.shared.ws.page(&id, ctx.now) {
+        Some(p) => ctx.respond(&render::page(p, ctx.version)),
+        None => Err(ctx.not_found("page", &id)),
     }
 }
 
-fn retrieve_block(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+fn retrieve_block(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_content)?;
     let id = ctx.id_param("block")?;
-    match ctx.shared.ws.find(&id) {
-        Found::Block | Found::Page | Found::Database => object_body(ctx, &Obj::Block(id)),
-        _ => Err(ctx.not_found("block", &id)),
+    if !matches!(
+        ctx.shared.ws.find(&id),
+        Found::Block | Found::Page | Found::Database
+    ) {
+        return Err(ctx.not_found("block", &id));
+    }
+    match ctx.shared.ws.block(&id, ctx.now) {
+        Some(b) => ctx.respond(&render::block(b, ctx.version)),
+        None => Err(ctx.not_found("block", &id)),
     }
 }
 
-fn block_children(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+fn block_children(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_content)?;
     let id = ctx.id_param("block")?;
     let req = page_req_query(ctx)?;
-    let children = ctx
+    let mut blocks = ctx
         .shared
         .ws
-        .children(&id)
+        .children_blocks(&id, ctx.now)
         .ok_or_else(|| ctx.not_found("block", &id))?;
-    let objs: Vec<Obj> = children.into_iter().map(Obj::Block).collect();
-    let scope = scope_hash(&[&id.0]);
-    let (slice, next) = paginate(ctx, CursorKind::Children, scope, &objs, &req)?;
-    list_body(ctx, slice, next, ListType::Block, None)
+    let scope = scope_hash(&[&id.to_bytes()]);
+    let (range, next) = paginate(ctx, CursorKind::Children, scope, blocks.len(), &req)?;
+    blocks.truncate(range.end);
+    let page: Vec<_> = blocks
+        .drain(range.start..)
+        .map(|b| render::block(b, ctx.version))
+        .collect();
+    ctx.respond(&list("block", page, next))
 }
 
-fn list_comments(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+fn list_comments(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_comments)?;
     let raw = ctx.query_param("block_id").ok_or_else(|| {
         ApiError::validation(
             "query failed validation: query.block_id should be defined, instead was `undefined`.",
         )
     })?;
-    let id = RawId::parse(&raw).ok_or_else(|| {
+    let id = Id::parse(&raw).map_err(|_| {
         ApiError::validation(format!(
             "query failed validation: query.block_id should be a valid uuid, instead was `\"{raw}\"`."
         ))
     })?;
     let req = page_req_query(ctx)?;
-    let comments = ctx
+    let ids = ctx
         .shared
         .ws
         .comments(&id)
         .ok_or_else(|| ctx.not_found("block", &id))?;
-    let objs: Vec<Obj> = comments.into_iter().map(Obj::Comment).collect();
-    let scope = scope_hash(&[&id.0]);
-    let (slice, next) = paginate(ctx, CursorKind::Comments, scope, &objs, &req)?;
-    list_body(ctx, slice, next, ListType::Comment, None)
+    let scope = scope_hash(&[&id.to_bytes()]);
+    let (range, next) = paginate(ctx, CursorKind::Comments, scope, ids.len(), &req)?;
+    let comments: Vec<_> = ids[range]
+        .iter()
+        .filter_map(|c| ctx.shared.ws.comment(c, ctx.now))
+        .collect();
+    ctx.respond(&list("comment", comments, next))
 }
 
-fn page_property(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+/// Percent-decodes a path segment.
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(s.replace('+', "%2B").as_bytes())
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.into_owned()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect()
+}
+
+/// One property item for a value that is not paginated.
+fn single_item(id: &str, kind: &PropertyValueKind) -> Option<PropertyItemKind> {
+    use PropertyItemKind as I;
+    use PropertyValueKind as K;
+    Some(match kind.clone() {
+        K::Number(v) => I::Number(v),
+        K::Select(v) => I::Select(v),
+        K::MultiSelect(v) => I::MultiSelect(v),
+        K::Status(v) => I::Status(v),
+        K::Date(v) => I::Date(v),
+        K::Files(v) => I::Files(v),
+        K::Checkbox(v) => I::Checkbox(v),
+        K::Url(v) => I::Url(v),
+        K::Email(v) => I::Email(v),
+        K::PhoneNumber(v) => I::PhoneNumber(v),
+        K::Formula(v) => I::Formula(v),
+        K::CreatedTime(v) => I::CreatedTime(v),
+        K::CreatedBy(v) => I::CreatedBy(v),
+        K::LastEditedTime(v) => I::LastEditedTime(v),
+        K::LastEditedBy(v) => I::LastEditedBy(v),
+        K::UniqueId(v) => I::UniqueId(v),
+        K::Button(v) => I::Button(v),
+        K::Place(v) => I::Place(v),
+        K::Verification(v) => I::Verification(v),
+        _ => {
+            let _ = id;
+            return None;
+        }
+    })
+}
+
+fn property_item(id: &str, kind: PropertyItemKind) -> PropertyItem {
+    PropertyItem {
+        id: id.to_owned(),
+        kind,
+        extra: Default::default(),
+    }
+}
+
+fn page_property(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     ctx.need(ctx.caps.read_content)?;
     let id = ctx.id_param("page")?;
-    if ctx.shared.ws.find(&id) != Found::Page {
+    let ws = &ctx.shared.ws;
+    if ws.find(&id) != Found::Page {
         return Err(ctx.not_found("page", &id));
     }
-    let prop = ctx.route.sub.clone().unwrap_or_default();
-    let req = page_req_query(ctx)?;
-    let item = ctx
-        .shared
-        .ws
-        .property_item(&id, &prop, ctx.version)
+    let page = ws
+        .page(&id, ctx.now)
+        .ok_or_else(|| ctx.not_found("page", &id))?;
+    let raw = ctx.route.sub.clone().unwrap_or_default();
+    let decoded = percent_decode(&raw);
+    let props = page.properties.clone().unwrap_or_default();
+    let (name, value) = props
+        .iter()
+        .find(|(_, v)| v.id.as_deref() == Some(raw.as_str()))
+        .or_else(|| {
+            props
+                .iter()
+                .find(|(n, v)| v.id.as_deref() == Some(decoded.as_str()) || **n == decoded)
+        })
         .ok_or_else(|| {
             ApiError::validation(format!(
-                "Could not find property with name or id: {}",
-                url::form_urlencoded::parse(prop.as_bytes())
-                    .map(|(k, v)| format!("{k}{v}"))
-                    .collect::<String>()
+                "Could not find property with name or id: {decoded}"
             ))
         })?;
-    match item {
-        crate::workspace::PropertyItems::Single(v) => {
-            Ok(serde_json::to_vec(&v).unwrap_or_default())
-        }
-        crate::workspace::PropertyItems::List { items, meta } => {
-            let scope = scope_hash(&[&id.0, prop.as_bytes()]);
-            let (slice, next) = paginate(ctx, CursorKind::PropertyItem, scope, &items, &req)?;
-            let mut m = serde_json::Map::new();
-            m.insert("object".into(), "list".into());
-            m.insert("results".into(), Value::Array(slice.to_vec()));
-            m.insert(
-                "next_cursor".into(),
-                next.clone().map(Value::String).unwrap_or(Value::Null),
-            );
-            m.insert("has_more".into(), Value::Bool(next.is_some()));
-            m.insert("type".into(), "property_item".into());
-            let mut meta = meta;
-            if let Value::Object(mm) = &mut meta {
-                let next_url = next.as_ref().map(|c| {
-                    Value::String(format!("/v1/pages/{id}/properties/{prop}?start_cursor={c}"))
+    let pid = value.id.clone().unwrap_or_else(|| raw.clone());
+    let req = page_req_query(ctx)?;
+    let (items, info): (Vec<PropertyItemKind>, PropertyItemListKind) = match &value.kind {
+        PropertyValueKind::Title(items) => (
+            items.iter().cloned().map(PropertyItemKind::Title).collect(),
+            PropertyItemListKind::Title(Empty::new()),
+        ),
+        PropertyValueKind::RichText(items) => (
+            items
+                .iter()
+                .cloned()
+                .map(PropertyItemKind::RichText)
+                .collect(),
+            PropertyItemListKind::RichText(Empty::new()),
+        ),
+        PropertyValueKind::People(people) => (
+            people
+                .iter()
+                .cloned()
+                .map(PropertyItemKind::People)
+                .collect(),
+            PropertyItemListKind::People(Empty::new()),
+        ),
+        PropertyValueKind::Relation(refs) => (
+            refs.iter()
+                .cloned()
+                .map(PropertyItemKind::Relation)
+                .collect(),
+            PropertyItemListKind::Relation(Empty::new()),
+        ),
+        PropertyValueKind::Rollup(rollup) => {
+            // The items are the references of the relation the rollup reads.
+            let relation = page
+                .parent
+                .as_ref()
+                .and_then(|p| match &p.kind {
+                    notion_model::ParentKind::DataSource { data_source_id, .. } => {
+                        Some(*data_source_id)
+                    }
+                    _ => None,
+                })
+                .and_then(|ds| ws.data_source(&ds))
+                .and_then(|ds| ds.properties)
+                .and_then(|schema| match schema.get(name).map(|s| &s.kind) {
+                    Some(PropertySchemaKind::Rollup(c)) => c.relation_property_name.clone(),
+                    _ => None,
                 });
-                mm.insert("next_url".into(), next_url.unwrap_or(Value::Null));
+            let refs = relation
+                .and_then(|r| props.get(&r))
+                .and_then(|v| match &v.kind {
+                    PropertyValueKind::Relation(refs) => Some(refs.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let mut aggregate = rollup.clone();
+            if matches!(aggregate.kind, RollupKind::Unsupported(_)) {
+                aggregate.kind = RollupKind::Unsupported(Empty::new());
             }
-            m.insert("property_item".into(), meta);
-            Ok(serde_json::to_vec(&Value::Object(m)).unwrap_or_default())
+            (
+                refs.into_iter().map(PropertyItemKind::Relation).collect(),
+                PropertyItemListKind::Rollup(aggregate),
+            )
         }
-    }
+        other => {
+            let kind = single_item(&pid, other).ok_or_else(|| {
+                ApiError::validation(format!(
+                    "Property {decoded} of type {} cannot be read through this endpoint.",
+                    value.type_name()
+                ))
+            })?;
+            return ctx.respond(&property_item(&pid, kind));
+        }
+    };
+    let scope = scope_hash(&[&id.to_bytes(), pid.as_bytes()]);
+    let (range, next) = paginate(ctx, CursorKind::PropertyItem, scope, items.len(), &req)?;
+    let next_url = next.as_ref().map(|c| {
+        format!(
+            "{}/v1/pages/{id}/properties/{pid}?start_cursor={c}",
+            ctx.shared.base_url()
+        )
+    });
+    let results: Vec<PropertyItem> = items[range]
+        .iter()
+        .cloned()
+        .map(|k| property_item(&pid, k))
+        .collect();
+    let response = List {
+        has_more: Some(next.is_some()),
+        results,
+        next_cursor: Some(next),
+        list_type: Some("property_item".to_owned()),
+        type_payload: Some(PropertyItemListInfo {
+            id: Some(pid.clone()),
+            next_url: Some(next_url),
+            kind: info,
+            extra: Default::default(),
+        }),
+        request_status: None,
+        request_id: None,
+        extra: Default::default(),
+    };
+    ctx.respond(&response)
 }

@@ -1,7 +1,5 @@
 //! The fake's clock: "now" starts at a fixed instant and advances with (tokio) time, plus any
 //! explicit [`Clock::advance`].
-// Some fields and helpers here are read only by the object renderer.
-#![allow(dead_code)]
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -63,11 +61,6 @@ pub(crate) fn to_minute(t: DateTime<Utc>) -> DateTime<Utc> {
     Utc.timestamp_opt(secs - secs.rem_euclid(60), 0)
         .single()
         .unwrap_or(t)
-}
-
-/// `2026-07-04T09:08:00.000Z` (pages, blocks, comments).
-pub(crate) fn fmt_minute(t: DateTime<Utc>) -> String {
-    to_minute(t).format("%Y-%m-%dT%H:%M:00.000Z").to_string()
 }
 
 /// `2026-07-04T09:08:57.778+00:00` (databases).

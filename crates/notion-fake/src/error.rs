@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use notion_model::{AdditionalValue, ErrorBody, ErrorCode};
+
 /// Errors of the fake itself (starting it, loading a workspace, bad options).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -35,7 +37,7 @@ pub(crate) struct ApiError {
     pub(crate) status: u16,
     pub(crate) code: &'static str,
     pub(crate) message: String,
-    pub(crate) additional_data: Option<BTreeMap<String, serde_json::Value>>,
+    pub(crate) additional_data: Option<BTreeMap<String, String>>,
     /// Sent as an integer `Retry-After` header when set.
     pub(crate) retry_after: Option<u64>,
 }
@@ -51,7 +53,7 @@ impl ApiError {
         }
     }
 
-    pub(crate) fn with_data(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+    pub(crate) fn with_data(mut self, key: &str, value: impl Into<String>) -> Self {
         self.additional_data
             .get_or_insert_with(BTreeMap::new)
             .insert(key.to_owned(), value.into());
@@ -78,7 +80,7 @@ impl ApiError {
         )
     }
 
-    pub(crate) fn bad_version(value: &str, supported: &[crate::ApiVersion]) -> Self {
+    pub(crate) fn bad_version(value: &str, supported: &[notion_model::ApiVersion]) -> Self {
         let list: Vec<String> = supported.iter().map(|v| format!("\"{v}\"")).collect();
         ApiError::validation(format!(
             "Notion-Version header failed validation: Notion-Version header should be one of {}, instead was `{value}`.",
@@ -156,20 +158,15 @@ impl ApiError {
         ApiError::new(401, "invalid_client", "Invalid client.")
     }
 
-    /// The JSON body, with the given request id.
+    /// The JSON body (the model's [`ErrorBody`]), with the given request id.
     pub(crate) fn body(&self, request_id: &str) -> Vec<u8> {
-        let mut m = serde_json::Map::new();
-        m.insert("object".into(), "error".into());
-        m.insert("status".into(), self.status.into());
-        m.insert("code".into(), self.code.into());
-        m.insert("message".into(), self.message.clone().into());
-        if let Some(data) = &self.additional_data {
-            m.insert(
-                "additional_data".into(),
-                serde_json::Value::Object(data.clone().into_iter().collect()),
-            );
-        }
-        m.insert("request_id".into(), request_id.into());
-        serde_json::to_vec(&serde_json::Value::Object(m)).unwrap_or_default()
+        let mut body = ErrorBody::new(self.status, ErrorCode::from(self.code), &self.message);
+        body.additional_data = self.additional_data.as_ref().map(|data| {
+            data.iter()
+                .map(|(k, v)| (k.clone(), AdditionalValue::Text(v.clone())))
+                .collect()
+        });
+        body.request_id = Some(request_id.to_owned());
+        serde_json::to_vec(&body).unwrap_or_default()
     }
 }

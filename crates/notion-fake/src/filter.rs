@@ -1,10 +1,10 @@
 //! Data-source query filters and sorts, evaluated on a flat view of each row.
-// Some fields and helpers here are read only by the object renderer.
-#![allow(dead_code)]
 
 use std::cmp::Ordering;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use notion_model::property::{FormulaKind, RollupKind};
+use notion_model::{PropertyValue, PropertyValueKind, UserOrGroup};
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -21,10 +21,65 @@ pub(crate) enum FilterValue {
     Text(String),
     /// Start of a date value.
     Date(Option<DateTime<Utc>>),
-    /// people and relation: ids (dashed).
+    /// people, relation, created_by, last_edited_by: ids (dashed); files: file names.
     Ids(Vec<String>),
     /// Types filters do not look at.
     Other,
+}
+
+/// Parses the start of a date value: a calendar date (midnight UTC) or an RFC 3339 instant.
+fn date_start(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    }
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// How filters and sorts see a property value.
+pub(crate) fn filter_value(v: &PropertyValue) -> FilterValue {
+    use PropertyValueKind as K;
+    match &v.kind {
+        K::Checkbox(b) => FilterValue::Checkbox(*b),
+        K::Number(n) => FilterValue::Number(n.as_ref().and_then(serde_json::Number::as_f64)),
+        K::Select(o) | K::Status(o) => FilterValue::Select(o.as_ref().map(|o| o.name.clone())),
+        K::MultiSelect(os) => FilterValue::MultiSelect(os.iter().map(|o| o.name.clone()).collect()),
+        K::Title(_) | K::RichText(_) | K::Url(_) | K::Email(_) | K::PhoneNumber(_) => {
+            FilterValue::Text(v.plain_text().unwrap_or_default())
+        }
+        K::Date(d) => FilterValue::Date(d.as_ref().and_then(|d| date_start(&d.start))),
+        K::CreatedTime(t) | K::LastEditedTime(t) => FilterValue::Date(Some(t.instant())),
+        K::People(p) => FilterValue::Ids(
+            p.iter()
+                .filter_map(UserOrGroup::id)
+                .map(|i| i.to_string())
+                .collect(),
+        ),
+        K::Relation(r) => FilterValue::Ids(r.iter().map(|o| o.id.to_string()).collect()),
+        K::CreatedBy(u) | K::LastEditedBy(u) => FilterValue::Ids(vec![u.id.to_string()]),
+        K::Files(f) => FilterValue::Ids(f.iter().filter_map(|f| f.name.clone()).collect()),
+        K::UniqueId(u) => FilterValue::Number(u.number.flatten().map(|n| n as f64)),
+        K::Formula(f) => match &f.kind {
+            FormulaKind::String(s) => FilterValue::Text(s.clone().unwrap_or_default()),
+            FormulaKind::Number(n) => {
+                FilterValue::Number(n.as_ref().and_then(serde_json::Number::as_f64))
+            }
+            FormulaKind::Boolean(b) => FilterValue::Checkbox(b.unwrap_or(false)),
+            FormulaKind::Date(d) => {
+                FilterValue::Date(d.as_ref().and_then(|d| date_start(&d.start)))
+            }
+            _ => FilterValue::Other,
+        },
+        K::Rollup(r) => match &r.kind {
+            RollupKind::Number(n) => {
+                FilterValue::Number(n.as_ref().and_then(serde_json::Number::as_f64))
+            }
+            RollupKind::Date(d) => FilterValue::Date(d.as_ref().and_then(|d| date_start(&d.start))),
+            _ => FilterValue::Other,
+        },
+        _ => FilterValue::Other,
+    }
 }
 
 /// One row as filters and sorts see it.
@@ -72,12 +127,30 @@ pub(crate) enum Bound {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Cond {
-    Checkbox { equals: bool },
-    Number { op: String, v: Option<f64> },
-    Select { op: String, v: Option<String> },
-    Text { op: String, v: String },
+    Checkbox {
+        equals: bool,
+    },
+    Number {
+        op: String,
+        v: Option<f64>,
+    },
+    Select {
+        op: String,
+        v: Option<String>,
+    },
+    Text {
+        op: String,
+        v: String,
+    },
     Date(DateCond),
-    Contains { op: String, v: String },
+    Contains {
+        op: String,
+        v: String,
+    },
+    /// Files: only emptiness.
+    Files {
+        empty: bool,
+    },
 }
 
 fn invalid(msg: impl Into<String>) -> ApiError {
@@ -124,6 +197,119 @@ fn single_op(v: &Value) -> Result<(String, Value), ApiError> {
         .ok_or_else(|| invalid("a property condition should have exactly one operator"))?;
     let (op, val) = m.iter().next().ok_or_else(|| invalid("empty condition"))?;
     Ok((op.clone(), val.clone()))
+}
+
+/// The condition of a property filter of type `ty`.
+fn parse_cond(ty: &str, cond_v: &Value) -> Result<Cond, ApiError> {
+    Ok(match ty {
+        "checkbox" => {
+            let (op, val) = single_op(cond_v)?;
+            let b = val
+                .as_bool()
+                .ok_or_else(|| invalid("checkbox filter value should be a boolean"))?;
+            match op.as_str() {
+                "equals" => Cond::Checkbox { equals: b },
+                "does_not_equal" => Cond::Checkbox { equals: !b },
+                other => {
+                    return Err(invalid(format!("unsupported checkbox operator `{other}`")));
+                }
+            }
+        }
+        "number" => {
+            let (op, val) = single_op(cond_v)?;
+            if !matches!(
+                op.as_str(),
+                "equals"
+                    | "does_not_equal"
+                    | "greater_than"
+                    | "less_than"
+                    | "greater_than_or_equal_to"
+                    | "less_than_or_equal_to"
+                    | "is_empty"
+                    | "is_not_empty"
+            ) {
+                return Err(invalid(format!("unsupported number operator `{op}`")));
+            }
+            Cond::Number {
+                v: val.as_f64(),
+                op,
+            }
+        }
+        "select" | "status" => {
+            let (op, val) = single_op(cond_v)?;
+            if !matches!(
+                op.as_str(),
+                "equals" | "does_not_equal" | "is_empty" | "is_not_empty"
+            ) {
+                return Err(invalid(format!("unsupported {ty} operator `{op}`")));
+            }
+            Cond::Select {
+                v: val.as_str().map(str::to_owned),
+                op,
+            }
+        }
+        "rich_text" | "title" | "url" | "email" | "phone_number" => {
+            let (op, val) = single_op(cond_v)?;
+            if !matches!(
+                op.as_str(),
+                "equals"
+                    | "does_not_equal"
+                    | "contains"
+                    | "does_not_contain"
+                    | "starts_with"
+                    | "ends_with"
+                    | "is_empty"
+                    | "is_not_empty"
+            ) {
+                return Err(invalid(format!("unsupported {ty} operator `{op}`")));
+            }
+            Cond::Text {
+                v: val.as_str().unwrap_or("").to_owned(),
+                op,
+            }
+        }
+        "date" | "created_time" | "last_edited_time" => Cond::Date(parse_date_cond(cond_v)?),
+        "multi_select" | "people" | "relation" | "created_by" | "last_edited_by" => {
+            let (op, val) = single_op(cond_v)?;
+            if !matches!(
+                op.as_str(),
+                "contains" | "does_not_contain" | "is_empty" | "is_not_empty"
+            ) {
+                return Err(invalid(format!("unsupported {ty} operator `{op}`")));
+            }
+            Cond::Contains {
+                v: val.as_str().unwrap_or("").to_owned(),
+                op,
+            }
+        }
+        "unique_id" => {
+            let (op, val) = single_op(cond_v)?;
+            if !matches!(
+                op.as_str(),
+                "equals"
+                    | "does_not_equal"
+                    | "greater_than"
+                    | "less_than"
+                    | "greater_than_or_equal_to"
+                    | "less_than_or_equal_to"
+            ) {
+                return Err(invalid(format!("unsupported unique_id operator `{op}`")));
+            }
+            Cond::Number {
+                v: val.as_f64(),
+                op,
+            }
+        }
+        "files" => {
+            let (op, _) = single_op(cond_v)?;
+            match op.as_str() {
+                "is_empty" => Cond::Files { empty: true },
+                "is_not_empty" => Cond::Files { empty: false },
+                other => return Err(invalid(format!("unsupported files operator `{other}`"))),
+            }
+        }
+        other => return Err(invalid(format!("unsupported filter type `{other}`"))),
+    })
 }
 
 impl Filter {
@@ -175,93 +361,37 @@ impl Filter {
             .find(|(k, _)| k.as_str() != "property")
             .ok_or_else(|| invalid("body.filter should name a property type"))?;
         let cond = match ty.as_str() {
-            "checkbox" => {
-                let (op, val) = single_op(cond_v)?;
-                let b = val
-                    .as_bool()
-                    .ok_or_else(|| invalid("checkbox filter value should be a boolean"))?;
-                match op.as_str() {
-                    "equals" => Cond::Checkbox { equals: b },
-                    "does_not_equal" => Cond::Checkbox { equals: !b },
-                    other => {
-                        return Err(invalid(format!("unsupported checkbox operator `{other}`")));
+            "formula" | "rollup" => {
+                let (sub, inner) = single_op(cond_v)?;
+                let sub = match (ty.as_str(), sub.as_str()) {
+                    ("formula", "string") => "rich_text",
+                    ("formula", "checkbox") => "checkbox",
+                    (_, "number") => "number",
+                    (_, "date") => "date",
+                    _ => {
+                        return Err(invalid(format!(
+                            "unsupported {ty} condition `{sub}` (the fake supports string, checkbox, number and date)"
+                        )));
                     }
-                }
+                };
+                parse_cond(sub, &inner)?
             }
-            "number" => {
-                let (op, val) = single_op(cond_v)?;
-                if !matches!(
-                    op.as_str(),
-                    "equals"
-                        | "does_not_equal"
-                        | "greater_than"
-                        | "less_than"
-                        | "greater_than_or_equal_to"
-                        | "less_than_or_equal_to"
-                        | "is_empty"
-                        | "is_not_empty"
-                ) {
-                    return Err(invalid(format!("unsupported number operator `{op}`")));
-                }
-                Cond::Number {
-                    v: val.as_f64(),
-                    op,
-                }
-            }
-            "select" | "status" => {
-                let (op, val) = single_op(cond_v)?;
-                if !matches!(
-                    op.as_str(),
-                    "equals" | "does_not_equal" | "is_empty" | "is_not_empty"
-                ) {
-                    return Err(invalid(format!("unsupported {ty} operator `{op}`")));
-                }
-                Cond::Select {
-                    v: val.as_str().map(str::to_owned),
-                    op,
-                }
-            }
-            "rich_text" | "title" | "url" | "email" | "phone_number" => {
-                let (op, val) = single_op(cond_v)?;
-                if !matches!(
-                    op.as_str(),
-                    "equals"
-                        | "does_not_equal"
-                        | "contains"
-                        | "does_not_contain"
-                        | "starts_with"
-                        | "ends_with"
-                        | "is_empty"
-                        | "is_not_empty"
-                ) {
-                    return Err(invalid(format!("unsupported {ty} operator `{op}`")));
-                }
-                Cond::Text {
-                    v: val.as_str().unwrap_or("").to_owned(),
-                    op,
-                }
-            }
-            "date" | "created_time" | "last_edited_time" => Cond::Date(parse_date_cond(cond_v)?),
-            "multi_select" | "people" | "relation" => {
-                let (op, val) = single_op(cond_v)?;
-                if !matches!(
-                    op.as_str(),
-                    "contains" | "does_not_contain" | "is_empty" | "is_not_empty"
-                ) {
-                    return Err(invalid(format!("unsupported {ty} operator `{op}`")));
-                }
-                Cond::Contains {
-                    v: val.as_str().unwrap_or("").to_owned(),
-                    op,
-                }
-            }
-            other => return Err(invalid(format!("unsupported filter type `{other}`"))),
+            other => parse_cond(other, cond_v)?,
         };
         Ok(Filter::Property {
             key,
             ty: ty.clone(),
             cond,
         })
+    }
+
+    /// Whether evaluating the filter reads property values (not only timestamps).
+    pub(crate) fn needs_props(&self) -> bool {
+        match self {
+            Filter::And(fs) | Filter::Or(fs) => fs.iter().any(Filter::needs_props),
+            Filter::Timestamp { .. } => false,
+            Filter::Property { .. } => true,
+        }
     }
 
     /// Whether `row` matches. Errors when a property is unknown or of another type.
@@ -292,7 +422,8 @@ impl Filter {
                 })?;
                 let compatible = pty == ty
                     || (ty == "date"
-                        && matches!(pty.as_str(), "created_time" | "last_edited_time"));
+                        && matches!(pty.as_str(), "created_time" | "last_edited_time"))
+                    || (ty == "people" && matches!(pty.as_str(), "created_by" | "last_edited_by"));
                 if !compatible {
                     return Err(ApiError::validation(format!(
                         "body failed validation: property `{key}` is a {pty} property, not {ty}."
@@ -359,6 +490,7 @@ fn cond_matches(value: &FilterValue, cond: &Cond) -> bool {
             }
         }
         (Cond::Date(c), FilterValue::Date(d)) => date_matches(*d, c),
+        (Cond::Files { empty }, FilterValue::Ids(names)) => names.is_empty() == *empty,
         (Cond::Contains { op, v }, FilterValue::MultiSelect(items) | FilterValue::Ids(items)) => {
             match op.as_str() {
                 "contains" => items.iter().any(|i| i == v),
@@ -415,6 +547,11 @@ impl Sort {
                 Ok(Sort { key, descending })
             })
             .collect()
+    }
+
+    /// Whether the sort reads property values.
+    pub(crate) fn needs_props(&self) -> bool {
+        matches!(self.key, SortKey::Property(_))
     }
 
     /// Compares two rows by this key.

@@ -6,7 +6,7 @@
 //! ```text
 //! bytes 0..4   workspace prefix, derived from the seed (ids of one workspace share it, as in Notion)
 //! byte  4      kind (user, database, data source, page, block, comment, discussion, added object)
-//! bytes 5..16  payload, XOR-ed with a seed-derived key stream so ids look random:
+//! bytes 5..16  payload, through a seed-keyed bijection of 88-bit integers (so ids look random):
 //!              user/database/data source/page: index (u32)
 //!              block: page index (u32), block index in the page's pre-order (u32)
 //!              comment/discussion: page index (u32), block index or u32::MAX for the page (u32),
@@ -14,82 +14,11 @@
 //!              added by a mutation: sequence number (u64)
 //! ```
 //!
-//! Ids are accepted with or without dashes and served dashed.
+//! Ids are accepted with or without dashes and served dashed (they are `notion_model::Id`s).
 
-use std::fmt;
+use notion_model::Id;
 
 use crate::rng;
-
-/// A 16-byte Notion id.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RawId(pub [u8; 16]);
-
-impl RawId {
-    /// Parses a UUID with or without dashes.
-    pub fn parse(s: &str) -> Option<RawId> {
-        let mut out = [0u8; 16];
-        let mut n = 0usize;
-        let mut hi: Option<u8> = None;
-        for c in s.bytes() {
-            if c == b'-' {
-                continue;
-            }
-            let v = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return None,
-            };
-            match hi.take() {
-                None => hi = Some(v),
-                Some(h) => {
-                    *out.get_mut(n)? = (h << 4) | v;
-                    n += 1;
-                }
-            }
-        }
-        (n == 16 && hi.is_none()).then_some(RawId(out))
-    }
-
-    /// The dashed form.
-    pub fn dashed(&self) -> String {
-        self.to_string()
-    }
-
-    /// The form without dashes (as in URLs).
-    pub fn compact(&self) -> String {
-        let mut s = String::with_capacity(32);
-        for b in self.0 {
-            push_hex(&mut s, b);
-        }
-        s
-    }
-}
-
-fn push_hex(s: &mut String, b: u8) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    s.push(HEX[(b >> 4) as usize] as char);
-    s.push(HEX[(b & 15) as usize] as char);
-}
-
-impl fmt::Display for RawId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut s = String::with_capacity(36);
-        for (i, b) in self.0.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                s.push('-');
-            }
-            push_hex(&mut s, *b);
-        }
-        f.write_str(&s)
-    }
-}
-
-impl fmt::Debug for RawId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
 
 /// What a generated id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,35 +49,82 @@ const K_ADDED: u8 = 0x88;
 #[derive(Debug, Clone)]
 pub(crate) struct IdCodec {
     prefix: [u8; 4],
-    key: [u8; 11],
+    key: u128,
+}
+
+/// The payload is an 88-bit integer.
+const MASK: u128 = (1 << 88) - 1;
+const M1: u128 = 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835 & MASK;
+const M2: u128 = 0xBF58_476D_1CE4_E5B9_94D0_49BB_1331_11EB & MASK;
+
+/// The inverse of an odd `m` modulo 2^88 (Newton's iteration).
+const fn inverse(m: u128) -> u128 {
+    let mut x = m;
+    let mut i = 0;
+    while i < 7 {
+        x = x.wrapping_mul(2u128.wrapping_sub(m.wrapping_mul(x)));
+        i += 1;
+    }
+    x & MASK
+}
+
+/// Undoes `x ^= x >> s` on 88 bits.
+fn unshift(y: u128, s: u32) -> u128 {
+    let mut x = y;
+    let mut t = y >> s;
+    while t != 0 {
+        x ^= t;
+        t >>= s;
+    }
+    x & MASK
 }
 
 impl IdCodec {
     pub(crate) fn new(seed: u64) -> Self {
         let p = rng::hash(seed, &[0x1D]);
-        let k1 = rng::hash(seed, &[0x1D, 1]).to_le_bytes();
-        let k2 = rng::hash(seed, &[0x1D, 2]).to_le_bytes();
-        let mut key = [0u8; 11];
-        key[..8].copy_from_slice(&k1);
-        key[8..].copy_from_slice(&k2[..3]);
+        let k1 = rng::hash(seed, &[0x1D, 1]);
+        let k2 = rng::hash(seed, &[0x1D, 2]);
         let pb = p.to_le_bytes();
         IdCodec {
             prefix: [pb[0], pb[1], pb[2], pb[3]],
-            key,
+            key: ((u128::from(k1) << 64) | u128::from(k2)) & MASK,
         }
     }
 
-    fn make(&self, kind: u8, payload: [u8; 11]) -> RawId {
+    /// The key of one kind of object (so equal payloads of two kinds look unrelated).
+    fn key(&self, kind: u8) -> u128 {
+        self.key.wrapping_add(u128::from(kind).wrapping_mul(M2)) & MASK
+    }
+
+    fn mix(&self, kind: u8, x: u128) -> u128 {
+        let mut x = (x ^ self.key(kind)) & MASK;
+        x = x.wrapping_mul(M1 | 1) & MASK;
+        x ^= x >> 44;
+        x = x.wrapping_mul(M2 | 1) & MASK;
+        x ^= x >> 29;
+        x
+    }
+
+    fn unmix(&self, kind: u8, y: u128) -> u128 {
+        let mut x = unshift(y & MASK, 29);
+        x = x.wrapping_mul(inverse(M2 | 1)) & MASK;
+        x = unshift(x, 44);
+        x = x.wrapping_mul(inverse(M1 | 1)) & MASK;
+        (x ^ self.key(kind)) & MASK
+    }
+
+    fn make(&self, kind: u8, payload: [u8; 11]) -> Id {
+        let mut wide = [0u8; 16];
+        wide[..11].copy_from_slice(&payload);
+        let mixed = self.mix(kind, u128::from_le_bytes(wide)).to_le_bytes();
         let mut b = [0u8; 16];
         b[..4].copy_from_slice(&self.prefix);
         b[4] = kind;
-        for i in 0..11 {
-            b[5 + i] = payload[i] ^ self.key[i];
-        }
-        RawId(b)
+        b[5..].copy_from_slice(&mixed[..11]);
+        Id::from_bytes(b)
     }
 
-    pub(crate) fn encode(&self, d: Decoded) -> RawId {
+    pub(crate) fn encode(&self, d: Decoded) -> Id {
         let mut p = [0u8; 11];
         let kind = match d {
             Decoded::User(i) => {
@@ -190,17 +166,21 @@ impl IdCodec {
         self.make(kind, p)
     }
 
-    pub(crate) fn decode(&self, id: &RawId) -> Option<Decoded> {
-        if id.0[..4] != self.prefix {
+    pub(crate) fn decode(&self, id: &Id) -> Option<Decoded> {
+        let bytes = id.to_bytes();
+        if bytes[..4] != self.prefix {
             return None;
         }
+        let mut wide = [0u8; 16];
+        wide[..11].copy_from_slice(&bytes[5..]);
+        let plain = self
+            .unmix(bytes[4], u128::from_le_bytes(wide))
+            .to_le_bytes();
         let mut p = [0u8; 11];
-        for (i, b) in p.iter_mut().enumerate() {
-            *b = id.0[5 + i] ^ self.key[i];
-        }
+        p.copy_from_slice(&plain[..11]);
         let u32_at = |o: usize| u32::from_le_bytes([p[o], p[o + 1], p[o + 2], p[o + 3]]);
         let rest_zero = |from: usize| p[from..].iter().all(|b| *b == 0);
-        let d = match id.0[4] {
+        let d = match bytes[4] {
             K_USER if rest_zero(4) => Decoded::User(u32_at(0)),
             K_DATABASE if rest_zero(4) => Decoded::Database(u32_at(0)),
             K_DATA_SOURCE if rest_zero(4) => Decoded::DataSource(u32_at(0)),
@@ -211,7 +191,7 @@ impl IdCodec {
             },
             K_COMMENT | K_DISCUSSION if rest_zero(10) => {
                 let (page, block, n) = (u32_at(0), u32_at(4), u16::from_le_bytes([p[8], p[9]]));
-                if id.0[4] == K_COMMENT {
+                if bytes[4] == K_COMMENT {
                     Decoded::Comment { page, block, n }
                 } else {
                     Decoded::Discussion { page, block, n }
@@ -253,12 +233,10 @@ mod tests {
         ] {
             let id = c.encode(d);
             assert_eq!(c.decode(&id), Some(d));
-            let parsed = RawId::parse(&id.to_string()).unwrap();
+            let parsed = Id::parse(&id.to_string()).unwrap();
             assert_eq!(parsed, id);
-            assert_eq!(RawId::parse(&id.compact()).unwrap(), id);
+            assert_eq!(Id::parse(&id.simple().to_string()).unwrap(), id);
         }
         assert_eq!(IdCodec::new(8).decode(&c.encode(Decoded::Page(1))), None);
-        assert!(RawId::parse("not-an-id").is_none());
-        assert!(RawId::parse("0123").is_none());
     }
 }

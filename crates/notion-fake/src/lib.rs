@@ -41,7 +41,6 @@ mod render;
 mod rng;
 mod routes;
 mod server;
-mod version;
 pub mod workspace;
 
 use std::net::SocketAddr;
@@ -58,10 +57,17 @@ pub use clock::{Clock, default_start};
 pub use counters::Counters;
 pub use error::FakeError;
 pub use faults::{Fault, FaultRule, Latency};
-pub use ids::RawId;
+pub use notion_model::{ApiVersion, Id};
 pub use routes::Endpoint;
-pub use version::ApiVersion;
 pub use workspace::{Features, GenConfig, Mix};
+
+/// Every `Notion-Version` the fake answers, oldest first: `2022-06-28` (the legacy shapes, for
+/// the endpoints Airbyte's Python connector calls), `2025-09-03` and `2026-03-11`.
+pub const VERSIONS: [ApiVersion; 3] = [
+    ApiVersion::V2022_06_28,
+    ApiVersion::V2025_09_03,
+    ApiVersion::V2026_03_11,
+];
 
 use server::{Live, Shared};
 
@@ -74,6 +80,8 @@ pub const DEFAULT_TOKEN: &str = "ntn_fake_token";
 pub enum WorkspaceSpec {
     /// A generated workspace.
     Generated(GenConfig),
+    /// The hand-made demo workspace (`fixtures/demo/`, compiled in).
+    Demo,
 }
 
 /// Server options.
@@ -109,7 +117,7 @@ impl Default for Options {
             port: 0,
             rate_limit: Some(180),
             search_lag: Duration::ZERO,
-            versions: ApiVersion::ALL.to_vec(),
+            versions: VERSIONS.to_vec(),
             tokens: vec![(DEFAULT_TOKEN.to_owned(), Capabilities::ALL)],
             oauth_clients: vec![OAuthClient {
                 client_id: "fake-client".to_owned(),
@@ -140,6 +148,7 @@ impl FakeNotion {
         let clock = Clock::new(options.start);
         let ws = match spec {
             WorkspaceSpec::Generated(cfg) => workspace::Workspace::generated(cfg, options.start),
+            WorkspaceSpec::Demo => workspace::Workspace::demo(options.start)?,
         };
         let faults = faults::Faults::new(options.fault_seed);
         faults.set_rules(options.faults.clone());
@@ -160,6 +169,7 @@ impl FakeNotion {
         }
         shared.auth.set_oauth_expiry(options.oauth_token_requests);
         let (listener, addr) = server::bind(options.port).await?;
+        shared.set_addr(addr);
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
         let token = options
@@ -214,7 +224,7 @@ impl FakeNotion {
     /// The minimum number of requests a complete read of the workspace needs now (see
     /// [`MinRequests`] and the definition in the crate docs).
     pub fn min_requests(&self, options: ReadOptions) -> MinRequests {
-        accounting::min_requests(&self.shared.ws, options)
+        accounting::min_requests(&self.shared, options)
     }
 
     /// Every object of `stream` a complete reader must see, as served in `version`, lazily.
@@ -232,7 +242,7 @@ impl FakeNotion {
     /// the page's `last_edited_time`.
     pub fn edit_page_properties(
         &self,
-        page: RawId,
+        page: Id,
         properties: serde_json::Value,
     ) -> Result<(), FakeError> {
         let serde_json::Value::Object(map) = properties else {
@@ -244,47 +254,47 @@ impl FakeNotion {
     }
 
     /// Moves a page to the trash.
-    pub fn trash_page(&self, page: RawId) -> Result<(), FakeError> {
+    pub fn trash_page(&self, page: Id) -> Result<(), FakeError> {
         self.shared.ws.set_trashed(&page, true, self.now())
     }
 
     /// Restores a page from the trash.
-    pub fn restore_page(&self, page: RawId) -> Result<(), FakeError> {
+    pub fn restore_page(&self, page: Id) -> Result<(), FakeError> {
         self.shared.ws.set_trashed(&page, false, self.now())
     }
 
     /// Appends a paragraph under a page or block; bumps the page's `last_edited_time`.
-    pub fn add_block(&self, parent: RawId, text: &str) -> Result<RawId, FakeError> {
+    pub fn add_block(&self, parent: Id, text: &str) -> Result<Id, FakeError> {
         self.shared.ws.add_block(&parent, text, self.now())
     }
 
     /// Replaces a text block's text; bumps the block's and the page's `last_edited_time`.
-    pub fn edit_block(&self, block: RawId, text: &str) -> Result<(), FakeError> {
+    pub fn edit_block(&self, block: Id, text: &str) -> Result<(), FakeError> {
         self.shared.ws.edit_block(&block, text, self.now())
     }
 
     /// Deletes a block; bumps the page's `last_edited_time`.
-    pub fn remove_block(&self, block: RawId) -> Result<(), FakeError> {
+    pub fn remove_block(&self, block: Id) -> Result<(), FakeError> {
         self.shared.ws.remove_block(&block, self.now())
     }
 
     /// Adds a comment on a page or block (nothing else changes).
-    pub fn add_comment(&self, parent: RawId, text: &str) -> Result<RawId, FakeError> {
+    pub fn add_comment(&self, parent: Id, text: &str) -> Result<Id, FakeError> {
         self.shared.ws.add_comment(&parent, text, self.now())
     }
 
     /// Adds a row to a data source.
-    pub fn add_row(&self, data_source: RawId, title: &str) -> Result<RawId, FakeError> {
+    pub fn add_row(&self, data_source: Id, title: &str) -> Result<Id, FakeError> {
         self.shared.ws.add_row(&data_source, title, self.now())
     }
 
     /// Adds a data source to a database.
-    pub fn add_data_source(&self, database: RawId, title: &str) -> Result<RawId, FakeError> {
+    pub fn add_data_source(&self, database: Id, title: &str) -> Result<Id, FakeError> {
         self.shared.ws.add_data_source(&database, title, self.now())
     }
 
     /// Stops sharing a page, database or data source with the connection (404 from then on).
-    pub fn unshare(&self, id: RawId) -> Result<(), FakeError> {
+    pub fn unshare(&self, id: Id) -> Result<(), FakeError> {
         self.shared.ws.unshare(&id)
     }
 

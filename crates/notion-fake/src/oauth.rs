@@ -1,6 +1,8 @@
 //! `POST /v1/oauth/token`, `/v1/oauth/introspect`, `/v1/oauth/revoke`.
 
-use serde_json::{Value, json};
+use bytes::Bytes;
+use notion_model::{IntrospectResponse, Owner, TokenResponse};
+use serde_json::Value;
 
 use crate::api::Ctx;
 use crate::cursor::b64_decode;
@@ -49,7 +51,7 @@ fn client(ctx: &Ctx<'_>) -> Result<String, ApiError> {
     }
 }
 
-pub(crate) fn token(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn token(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     let client_id = client(ctx)?;
     let p = params(ctx)?;
     let now = ctx.shared.clock.now().timestamp();
@@ -80,43 +82,45 @@ pub(crate) fn token(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
         }
     };
     let ws = &ctx.shared.ws;
-    let body = json!({
-        "access_token": issued.access_token,
-        "token_type": "bearer",
-        "refresh_token": issued.refresh_token,
-        "bot_id": ws.bot_id().to_string(),
-        "workspace_icon": null,
-        "workspace_name": "Fake workspace",
-        "workspace_id": ws.workspace_id().to_string(),
-        "owner": {"type": "workspace", "workspace": true},
-        "duplicated_template_id": null,
-    });
-    Ok(serde_json::to_vec(&body).unwrap_or_default())
+    let body = TokenResponse {
+        access_token: issued.access_token,
+        token_type: Some("bearer".to_owned()),
+        refresh_token: Some(Some(issued.refresh_token)),
+        bot_id: Some(ws.bot_id()),
+        workspace_id: Some(ws.workspace_id()),
+        workspace_name: Some(Some(ws.base.workspace_name())),
+        workspace_icon: Some(None),
+        owner: Some(Owner::workspace()),
+        duplicated_template_id: Some(None),
+        request_id: None,
+        extra: Default::default(),
+    };
+    ctx.respond(&body)
 }
 
-pub(crate) fn introspect(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn introspect(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     client(ctx)?;
     let p = params(ctx)?;
     let token = p
         .get("token")
         .ok_or_else(|| ApiError::new(400, "invalid_request", "Missing token."))?;
     let (active, iat) = ctx.shared.auth.introspect(token);
-    let mut body = json!({ "active": active });
-    if active {
-        body["scope"] = json!("read_content read_comments read_user_information");
-        if let Some(iat) = iat {
-            body["iat"] = json!(iat);
-        }
-    }
-    Ok(serde_json::to_vec(&body).unwrap_or_default())
+    let body = IntrospectResponse {
+        active,
+        scope: active.then(|| "read_content read_comments read_user_information".to_owned()),
+        iat: iat.filter(|_| active).and_then(|i| u64::try_from(i).ok()),
+        request_id: None,
+        extra: Default::default(),
+    };
+    ctx.respond(&body)
 }
 
-pub(crate) fn revoke(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn revoke(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     client(ctx)?;
     let p = params(ctx)?;
     let token = p
         .get("token")
         .ok_or_else(|| ApiError::new(400, "invalid_request", "Missing token."))?;
     ctx.shared.auth.revoke_any(token);
-    Ok(b"{}".to_vec())
+    ctx.respond(&serde_json::Map::new())
 }

@@ -1,15 +1,15 @@
 //! Search and data-source (and legacy database) queries.
 
-use serde_json::{Value, json};
+use bytes::Bytes;
+use notion_model::{Id, RequestStatus};
+use serde_json::Value;
 
-use crate::api::{
-    Ctx, list_body as write_list, page_req_body as body_page_req, paginate as paginate_items,
-};
+use crate::api::{Ctx, database_item, list, page_req_body, paginate};
 use crate::cursor::{CursorKind, scope_hash};
 use crate::error::ApiError;
 use crate::filter::{Filter, Sort};
-use crate::ids::RawId;
-use crate::workspace::{Found, ListType, Obj};
+use crate::render::{self, Item};
+use crate::workspace::{Found, Obj};
 
 /// Notion stops a query after this many results.
 pub(crate) const QUERY_CAP: usize = 10_000;
@@ -19,12 +19,18 @@ fn canonical(v: Option<&Value>) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-pub(crate) fn search(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
-    if !ctx.caps.read_content {
-        return Err(ApiError::restricted());
-    }
-    let body = ctx.json_body_pub()?;
-    let req = body_page_req(&body)?;
+/// Which objects a search filter keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Only {
+    Any,
+    Pages,
+    Containers,
+}
+
+pub(crate) fn search(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
+    ctx.need(ctx.caps.read_content)?;
+    let body = ctx.json_body()?;
+    let req = page_req_body(&body)?;
     let legacy = ctx.version.is_legacy();
     let text = match body.get("query") {
         None | Some(Value::Null) => String::new(),
@@ -35,24 +41,32 @@ pub(crate) fn search(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
             )));
         }
     };
-    #[derive(PartialEq)]
-    enum Only {
-        Any,
-        Pages,
-        Containers,
-    }
+    let container = if legacy { "database" } else { "data_source" };
     let mut only = Only::Any;
+    let mut trash = false;
     if let Some(f) = body.get("filter").filter(|f| !f.is_null()) {
-        let prop = f.get("property").and_then(Value::as_str);
-        let value = f.get("value").and_then(Value::as_str);
-        let container = if legacy { "database" } else { "data_source" };
+        let m = f.as_object().ok_or_else(|| {
+            ApiError::validation("body failed validation: body.filter should be an object.")
+        })?;
+        match m.get("in_trash") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(b)) => trash = *b,
+            Some(v) => {
+                return Err(ApiError::validation(format!(
+                    "body failed validation: body.filter.in_trash should be a boolean, instead was `{v}`."
+                )));
+            }
+        }
+        let prop = m.get("property").and_then(Value::as_str);
+        let value = m.get("value").and_then(Value::as_str);
         only = match (prop, value) {
+            (None, None) if m.contains_key("in_trash") => Only::Any,
             (Some("object"), Some("page")) => Only::Pages,
             (Some("object"), Some(v)) if v == container => Only::Containers,
             _ => {
                 return Err(ApiError::validation(format!(
                     "body failed validation: body.filter.value should be `\"page\"` or `\"{container}\"`, instead was `{}`.",
-                    f.get("value").cloned().unwrap_or(Value::Null)
+                    m.get("value").cloned().unwrap_or(Value::Null)
                 )));
             }
         };
@@ -62,9 +76,11 @@ pub(crate) fn search(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
         match (
             s.get("timestamp").and_then(Value::as_str),
             s.get("direction").and_then(Value::as_str),
+            s.get("property").and_then(Value::as_str),
         ) {
-            (Some("last_edited_time"), Some("ascending")) => descending = Some(false),
-            (Some("last_edited_time"), Some("descending")) => descending = Some(true),
+            (Some("last_edited_time"), Some("ascending"), _) => descending = Some(false),
+            (Some("last_edited_time"), Some("descending"), _) => descending = Some(true),
+            (None, _, Some("relevance")) => {}
             _ => {
                 return Err(ApiError::validation(
                     "body failed validation: body.sort.timestamp should be `\"last_edited_time\"` and body.sort.direction `\"ascending\"` or `\"descending\"`.",
@@ -74,69 +90,85 @@ pub(crate) fn search(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
     }
     let ws = &ctx.shared.ws;
     let lag = chrono::Duration::from_std(ctx.search_lag).unwrap_or(chrono::Duration::zero());
-    let horizon = ctx.shared.clock.now() - lag;
-    let mut entries = ws.search_entries(legacy, horizon);
+    let horizon = ctx.now - lag;
+    let mut entries = ws.search_entries(legacy, horizon, trash);
     entries.retain(|e| {
         let is_page = matches!(e.obj, Obj::Page(_));
-        (match only {
+        match only {
             Only::Any => true,
             Only::Pages => is_page,
             Only::Containers => !is_page,
-        }) && (text.is_empty() || e.title.to_lowercase().contains(&text))
+        }
     });
+    if !text.is_empty() {
+        entries.retain(|e| {
+            ws.search_title(&e.obj, ctx.now)
+                .to_lowercase()
+                .contains(&text)
+        });
+    }
     if let Some(desc) = descending {
         entries.sort_by(|a, b| {
             let o = a.edited.cmp(&b.edited);
             if desc { o.reverse() } else { o }
         });
     }
-    let objs: Vec<Obj> = entries.into_iter().map(|e| e.obj).collect();
     let scope = scope_hash(&[
         b"search",
         text.as_bytes(),
         &canonical(body.get("filter")),
         &canonical(body.get("sort")),
     ]);
-    let (slice, next) = paginate_items(ctx, CursorKind::Search, scope, &objs, &req)?;
+    let (range, next) = paginate(ctx, CursorKind::Search, scope, entries.len(), &req)?;
+    let mut results = Vec::with_capacity(range.len());
+    for e in &entries[range] {
+        let item = match e.obj {
+            Obj::Page(id) => ws
+                .page(&id, ctx.now)
+                .map(|p| Item::Page(Box::new(render::page(p, ctx.version)))),
+            Obj::DataSource(id) => ws
+                .data_source(&id)
+                .map(|d| Item::DataSource(Box::new(render::data_source(d, ctx.version)))),
+            Obj::Database(id) => database_item(ctx, &id)?,
+        };
+        results.extend(item);
+    }
     let ty = if legacy {
-        ListType::PageOrDatabase
+        "page_or_database"
     } else {
-        ListType::PageOrDataSource
+        "page_or_data_source"
     };
-    write_list(ctx, slice, next, ty, None)
+    ctx.respond(&list(ty, results, next))
 }
 
-pub(crate) fn query_data_source(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
-    if !ctx.caps.read_content {
-        return Err(ApiError::restricted());
-    }
-    let id = ctx.id_param_pub("data_source")?;
+pub(crate) fn query_data_source(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
+    ctx.need(ctx.caps.read_content)?;
+    let id = ctx.id_param("data_source")?;
     if ctx.shared.ws.find(&id) != Found::DataSource {
-        return Err(ctx.not_found_pub("data source", &id));
+        return Err(ctx.not_found("data source", &id));
     }
     run_query(ctx, &id)
 }
 
-pub(crate) fn query_database(ctx: &Ctx<'_>) -> Result<Vec<u8>, ApiError> {
-    if !ctx.caps.read_content {
-        return Err(ApiError::restricted());
-    }
-    let id = ctx.id_param_pub("database")?;
+pub(crate) fn query_database(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
+    ctx.need(ctx.caps.read_content)?;
+    let id = ctx.id_param("database")?;
     if ctx.shared.ws.find(&id) != Found::Database {
-        return Err(ctx.not_found_pub("database", &id));
+        return Err(ctx.not_found("database", &id));
     }
     let sources = ctx.shared.ws.data_source_ids(&id);
     match sources.as_slice() {
         [one] => run_query(ctx, one),
-        _ => Err(ApiError::validation(
-            "Databases with multiple data sources are not supported in this API version.",
-        )),
+        _ => Err(ApiError::validation(format!(
+            "Database {id} has multiple data sources, which is not supported in API version {}. Use 2025-09-03 or later.",
+            ctx.version
+        ))),
     }
 }
 
-fn run_query(ctx: &Ctx<'_>, ds: &RawId) -> Result<Vec<u8>, ApiError> {
-    let body = ctx.json_body_pub()?;
-    let req = body_page_req(&body)?;
+fn run_query(ctx: &Ctx<'_>, ds: &Id) -> Result<Bytes, ApiError> {
+    let body = ctx.json_body()?;
+    let req = page_req_body(&body)?;
     let filter = match body.get("filter") {
         None | Some(Value::Null) => None,
         Some(f) => Some(Filter::parse(f)?),
@@ -145,34 +177,40 @@ fn run_query(ctx: &Ctx<'_>, ds: &RawId) -> Result<Vec<u8>, ApiError> {
         None | Some(Value::Null) => Vec::new(),
         Some(s) => Sort::parse_list(s)?,
     };
-    let in_trash = body
-        .get("in_trash")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let flag = |name: &str| -> Result<bool, ApiError> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => Err(ApiError::validation(format!(
+                "body failed validation: body.{name} should be a boolean, instead was `{v}`."
+            ))),
+        }
+    };
+    // `archived` is the deprecated name of `in_trash`.
+    let in_trash = flag("in_trash")? || flag("archived")?;
+    let needs_props =
+        filter.as_ref().is_some_and(Filter::needs_props) || sorts.iter().any(Sort::needs_props);
     let ws = &ctx.shared.ws;
-    let rows = ws.rows(ds).unwrap_or_default();
+    let rows = ws.row_states(ds, needs_props, ctx.now);
     let mut matched = Vec::with_capacity(rows.len());
     for r in rows {
-        let Some(view) = ws.row_view(&r) else {
-            continue;
-        };
-        if view.trashed != in_trash {
+        if r.trashed != in_trash {
             continue;
         }
         for s in &sorts {
-            s.check(&view.row)?;
+            s.check(&r.row)?;
         }
         if let Some(f) = &filter
-            && !f.matches(&view.row)?
+            && !f.matches(&r.row)?
         {
             continue;
         }
-        matched.push((r, view.row));
+        matched.push(r);
     }
     if !sorts.is_empty() {
         matched.sort_by(|a, b| {
             for s in &sorts {
-                let o = s.compare(&a.1, &b.1);
+                let o = s.compare(&a.row, &b.row);
                 if o != std::cmp::Ordering::Equal {
                     return o;
                 }
@@ -181,29 +219,32 @@ fn run_query(ctx: &Ctx<'_>, ds: &RawId) -> Result<Vec<u8>, ApiError> {
         });
     }
     let total = matched.len();
-    let capped: Vec<Obj> = matched
-        .into_iter()
-        .take(QUERY_CAP)
-        .map(|(id, _)| Obj::Page(id))
-        .collect();
+    let capped = total.min(QUERY_CAP);
     let scope = scope_hash(&[
         b"query",
-        &ds.0,
+        &ds.to_bytes(),
         &canonical(body.get("filter")),
         &canonical(body.get("sorts")),
         &[u8::from(in_trash)],
     ]);
-    let (slice, next) = paginate_items(ctx, CursorKind::Query, scope, &capped, &req)?;
-    let extra = (next.is_none() && total > QUERY_CAP).then(|| {
-        (
-            "request_status",
-            json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"}),
-        )
-    });
+    let (range, next) = paginate(ctx, CursorKind::Query, scope, capped, &req)?;
+    let results: Vec<_> = matched[range]
+        .iter()
+        .filter_map(|r| ws.page(&r.id, ctx.now))
+        .map(|p| render::page(p, ctx.version))
+        .collect();
     let ty = if ctx.version.is_legacy() {
-        ListType::PageOrDatabase
+        "page_or_database"
     } else {
-        ListType::PageOrDataSource
+        "page_or_data_source"
     };
-    write_list(ctx, slice, next, ty, extra)
+    let mut response = list(ty, results, next.clone());
+    if next.is_none() && total > QUERY_CAP {
+        response.request_status = Some(RequestStatus {
+            status: Some("incomplete".to_owned()),
+            incomplete_reason: Some("query_result_limit_reached".to_owned()),
+            extra: Default::default(),
+        });
+    }
+    ctx.respond(&response)
 }

@@ -25,8 +25,8 @@ use crate::error::ApiError;
 use crate::faults::{Fault, Faults};
 use crate::ratelimit::RateLimiter;
 use crate::routes::{Endpoint, route};
-use crate::version::ApiVersion;
 use crate::workspace::Workspace;
+use notion_model::ApiVersion;
 
 /// Settings that can change while the server runs.
 #[derive(Debug, Clone)]
@@ -49,6 +49,7 @@ pub(crate) struct Shared {
     pub(crate) ws: Workspace,
     seq: AtomicU64,
     request_id_salt: u64,
+    base_url: std::sync::OnceLock<String>,
 }
 
 /// The connection reset fault: returning it makes hyper drop the connection without a response.
@@ -71,7 +72,31 @@ impl Shared {
             ws,
             seq: AtomicU64::new(0),
             request_id_salt: salt,
+            base_url: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Records the address the server listens on.
+    pub(crate) fn set_addr(&self, addr: SocketAddr) {
+        let _ = self.base_url.set(format!("http://{addr}"));
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) fn base_url(&self) -> &str {
+        self.base_url
+            .get()
+            .map_or("http://127.0.0.1", String::as_str)
+    }
+
+    /// The `Date` header: the fake clock's now as an RFC 7231 IMF-fixdate.
+    fn date_header(&self) -> HeaderValue {
+        let text = self
+            .clock
+            .now()
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        HeaderValue::from_str(&text)
+            .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
     }
 
     pub(crate) fn live(&self) -> Live {
@@ -96,7 +121,7 @@ impl Shared {
         raw.copy_from_slice(&b);
         raw[6] = (raw[6] & 0x0f) | 0x40;
         raw[8] = (raw[8] & 0x3f) | 0x80;
-        crate::ids::RawId(raw).to_string()
+        notion_model::Id::from_bytes(raw).to_string()
     }
 }
 
@@ -147,17 +172,20 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         tokio::time::sleep(delay).await;
     }
     let mut truncate = false;
-    match fault {
+    let early = match fault {
         Some(Fault::ConnectionReset) => {
             shared.counters.record(endpoint, 0);
             return Err(Reset);
         }
-        Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
-        Some(Fault::TruncatedBody) => truncate = true,
-        Some(Fault::BadGatewayHtml) => {
-            shared.counters.record(endpoint, 502);
-            return Ok(html_502(&request_id));
+        Some(Fault::Stall(d)) => {
+            tokio::time::sleep(d).await;
+            None
         }
+        Some(Fault::TruncatedBody) => {
+            truncate = true;
+            None
+        }
+        Some(Fault::BadGatewayHtml) => Some((502, html_502(&request_id))),
         Some(f) => {
             let e = match f {
                 Fault::ServiceUnavailable => ApiError::service_unavailable(),
@@ -165,32 +193,33 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
                 Fault::Overloaded { retry_after } => ApiError::overloaded(retry_after),
                 _ => ApiError::internal(),
             };
-            shared.counters.record(endpoint, e.status);
-            return Ok(error_response(&e, &request_id));
+            Some((e.status, error_response(&e, &request_id)))
         }
-        None => {}
-    }
-    let result = process(&shared, req, r).await;
-    let (status, mut resp) = match result {
-        Ok(mut body) => {
-            append_request_id(&mut body, &request_id);
-            let b = Bytes::from(body);
-            let len = b.len();
-            let body = if truncate {
-                FakeBody::truncated(b)
-            } else {
-                FakeBody::full(b)
-            };
-            let mut resp = json_response(StatusCode::OK, body);
-            resp.headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-            (200, resp)
-        }
-        Err(e) => (e.status, error_response(&e, &request_id)),
+        None => None,
     };
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-notion-request-id", v);
-    }
+    let (status, mut resp) = match early {
+        Some(x) => x,
+        None => match process(&shared, req, r, &request_id).await {
+            Ok(b) => {
+                let len = b.len();
+                let body = if truncate {
+                    FakeBody::truncated(b)
+                } else {
+                    FakeBody::full(b)
+                };
+                let mut resp = json_response(StatusCode::OK, body);
+                resp.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                if let Ok(v) = HeaderValue::from_str(&request_id) {
+                    resp.headers_mut().insert("x-notion-request-id", v);
+                }
+                (200, resp)
+            }
+            Err(e) => (e.status, error_response(&e, &request_id)),
+        },
+    };
+    resp.headers_mut()
+        .insert(header::DATE, shared.date_header());
     shared.counters.record(endpoint, status);
     Ok(resp)
 }
@@ -199,7 +228,8 @@ async fn process(
     shared: &Shared,
     req: Request<Incoming>,
     r: crate::routes::Route,
-) -> Result<Vec<u8>, ApiError> {
+    request_id: &str,
+) -> Result<Bytes, ApiError> {
     let endpoint = r.endpoint;
     let live = shared.live();
     let oauth = matches!(
@@ -226,7 +256,6 @@ async fn process(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let mut caps = Capabilities::ALL;
-    let mut bearer = None;
     if !oauth {
         let token = authorization
             .as_deref()
@@ -239,7 +268,6 @@ async fn process(
             .limiter
             .check(&token, live.rate_limit)
             .map_err(ApiError::rate_limited)?;
-        bearer = Some(token);
     }
     let query = req.uri().query().unwrap_or("").to_owned();
     let content_type = req
@@ -261,22 +289,11 @@ async fn process(
         body,
         content_type,
         authorization,
-        bearer,
         search_lag: live.search_lag,
+        request_id: request_id.to_owned(),
+        now: shared.clock.now(),
     };
     api::dispatch(&ctx)
-}
-
-fn append_request_id(body: &mut Vec<u8>, request_id: &str) {
-    if body.last() == Some(&b'}') {
-        body.pop();
-        if body.last() != Some(&b'{') {
-            body.push(b',');
-        }
-        body.extend_from_slice(b"\"request_id\":\"");
-        body.extend_from_slice(request_id.as_bytes());
-        body.extend_from_slice(b"\"}");
-    }
 }
 
 fn json_response(status: StatusCode, body: FakeBody) -> Response<FakeBody> {

@@ -42,7 +42,7 @@ async fn version_header_is_required_and_checked() {
         "validation_error",
     );
     // Endpoints the legacy version does not serve.
-    fake.set_versions(&notion_fake::ApiVersion::ALL);
+    fake.set_versions(&notion_fake::VERSIONS);
     let ds = get_v(
         &fake,
         V22,
@@ -208,7 +208,7 @@ async fn cursors_are_opaque_and_checked() {
     let j = get(&fake, "/v1/users?page_size=2").await.json();
     let c = j["next_cursor"].as_str().unwrap().to_owned();
     assert!(
-        notion_fake::RawId::parse(&c).is_none(),
+        notion_fake::Id::parse(&c).is_err(),
         "cursor must not be a UUID"
     );
     // Valid on its own endpoint.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use notion_fake::{
-    ApiVersion, FakeNotion, GenConfig, Options, RawId, ReadOptions, Stream, WorkspaceSpec,
+    ApiVersion, FakeNotion, GenConfig, Id, Options, ReadOptions, Stream, WorkspaceSpec,
 };
 use serde_json::{Value, json};
 
@@ -23,7 +23,7 @@ fn ids(v: &[Value]) -> Vec<String> {
         .collect()
 }
 
-fn first(fake: &FakeNotion, stream: Stream) -> RawId {
+fn first(fake: &FakeNotion, stream: Stream) -> Id {
     fake.ground_truth(stream, ApiVersion::V2026_03_11)
         .next()
         .unwrap()
@@ -74,7 +74,7 @@ async fn comments_on_inner_blocks_need_the_block_id() {
         .as_str()
         .unwrap()
         .to_owned();
-    let block: RawId = RawId::parse(&block).unwrap();
+    let block: Id = Id::parse(&block).unwrap();
     let on_page = get_all(&fake, V26, &format!("/v1/comments?block_id={page}"))
         .await
         .0;
@@ -89,7 +89,7 @@ async fn comments_on_inner_blocks_need_the_block_id() {
         .await
         .0;
     assert_eq!(ids(&on_page_after), ids(&on_page));
-    let truth: Vec<RawId> = fake
+    let truth: Vec<Id> = fake
         .ground_truth(Stream::Comments, ApiVersion::V2026_03_11)
         .map(|r| r.id)
         .collect();
@@ -146,7 +146,7 @@ async fn new_rows_appear_in_queries_at_once_and_in_search_after_the_lag() {
     .await
     .0);
     assert!(rows.contains(&row.to_string()));
-    async fn in_search(fake: &FakeNotion, row: RawId) -> bool {
+    async fn in_search(fake: &FakeNotion, row: Id) -> bool {
         let filter = json!({"filter": {"property": "object", "value": "page"}});
         ids(&post_all(fake, V26, "/v1/search", &filter).await.0).contains(&row.to_string())
     }
@@ -168,7 +168,7 @@ async fn edits_bump_last_edited_time_and_timestamp_filters_see_them() {
     )
     .await
     .0;
-    let row = RawId::parse(rows[0]["id"].as_str().unwrap()).unwrap();
+    let row = Id::parse(rows[0]["id"].as_str().unwrap()).unwrap();
     let since = fake.now();
     fake.advance(Duration::from_secs(60));
     fake.edit_page_properties(row, json!({"Done": {"checkbox": true}}))

@@ -8,7 +8,8 @@ pub struct Features {
     /// Standalone page 1 holds 120 top-level toggles that each have a child, so its children
     /// list paginates and a reader meets more than 100 blocks with children.
     pub wide_page: bool,
-    /// Row 0 of the first data source relates to 80 pages (page objects show 25 and `has_more`).
+    /// Row 0 of the first data source relates to 80 other rows (page objects show 25 and
+    /// `has_more`); the first data source gets at least 81 rows.
     pub big_relation: bool,
     /// Row 0 of the first data source lists more than 25 people (needs `people` ≥ 30).
     pub many_people: bool,

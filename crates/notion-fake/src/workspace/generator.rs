@@ -1,13 +1,13 @@
 //! The generated workspace's structure: which objects exist, how they nest, and their block
 //! trees. Nothing here is held per object: every answer is computed from the seed and indices.
-// Some fields and helpers here are read only by the object renderer.
-#![allow(dead_code)]
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::config::{GenConfig, Mix};
 use crate::clock::to_minute;
-use crate::ids::{Decoded, IdCodec, PAGE_LEVEL, RawId};
+use notion_model::Id;
+
+use crate::ids::{Decoded, IdCodec, PAGE_LEVEL};
 use crate::rng::{self, Rng};
 
 /// Marks a top-level block (its parent is the page).
@@ -38,8 +38,11 @@ pub(crate) enum BlockKind {
     Embed,
     TableOfContents,
     Breadcrumb,
-    /// A link to a page (`Some`: a generated page index, possibly unshared).
+    /// A link to a page (a generated page index, possibly unshared).
     LinkToPage(u32),
+    Heading4,
+    Template,
+    LinkPreview,
     Table {
         width: u8,
     },
@@ -47,8 +50,11 @@ pub(crate) enum BlockKind {
     ColumnList,
     Column,
     SyncedOriginal,
-    /// A duplicate of the synced block at this index of the same page.
-    SyncedDuplicate(u32),
+    /// A duplicate of the synced block `block` of page `page` (its children are the original's).
+    SyncedDuplicate {
+        page: u32,
+        block: u32,
+    },
     Tab,
     TabItem,
     MeetingNotes,
@@ -95,13 +101,9 @@ pub(crate) struct Tree {
 }
 
 impl Tree {
-    /// Indices of the direct children of `parent` ([`ROOT`] for the page), in order. A synced
-    /// duplicate's children are its original's.
+    /// Indices of the direct children of `parent` ([`ROOT`] for the page) in this tree, in
+    /// order (a synced duplicate has none here: see [`Gen::children_of`]).
     pub(crate) fn children(&self, parent: u32) -> Vec<u32> {
-        let parent = match self.blocks.get(parent as usize).map(|b| b.kind) {
-            Some(BlockKind::SyncedDuplicate(of)) => of,
-            _ => parent,
-        };
         self.blocks
             .iter()
             .enumerate()
@@ -119,7 +121,7 @@ impl Tree {
             kind,
             parent,
             depth,
-            has_children: matches!(kind, BlockKind::SyncedDuplicate(_)),
+            has_children: matches!(kind, BlockKind::SyncedDuplicate { .. }),
             edited_after,
         });
         i
@@ -186,6 +188,41 @@ pub(crate) const WIDE_TOGGLES: u32 = 120;
 /// Nesting depth of the deep page.
 pub(crate) const DEEP_LEVELS: u16 = 12;
 
+/// One block of every type the showcase page lists (after its layout blocks).
+const SHOWCASE: [BlockKind; 31] = [
+    BlockKind::Heading1,
+    BlockKind::Paragraph,
+    BlockKind::Heading2,
+    BlockKind::Paragraph,
+    BlockKind::Heading3,
+    BlockKind::Heading4,
+    BlockKind::Bulleted,
+    BlockKind::Numbered,
+    BlockKind::ToDo,
+    BlockKind::Toggle,
+    BlockKind::Quote,
+    BlockKind::Callout,
+    BlockKind::Code,
+    BlockKind::Equation,
+    BlockKind::Divider,
+    BlockKind::Breadcrumb,
+    BlockKind::TableOfContents,
+    BlockKind::LinkToPage(0),
+    BlockKind::LinkPreview,
+    BlockKind::Bookmark,
+    BlockKind::Embed,
+    BlockKind::Image,
+    BlockKind::Video,
+    BlockKind::Pdf,
+    BlockKind::Audio,
+    BlockKind::File,
+    BlockKind::MeetingNotes,
+    BlockKind::Template,
+    BlockKind::Unsupported,
+    BlockKind::Paragraph,
+    BlockKind::Paragraph,
+];
+
 impl Gen {
     pub(crate) fn new(cfg: GenConfig, start: DateTime<Utc>) -> Self {
         let n_db = cfg.databases + cfg.child_databases;
@@ -204,6 +241,9 @@ impl Gen {
             .map(|ds| {
                 if ds == 0 && cfg.features.big_data_source && cfg.databases > 0 {
                     BIG_ROWS
+                } else if ds == 0 && cfg.features.big_relation {
+                    // Room for the big relation's targets.
+                    cfg.rows_per_data_source.max(BIG_RELATION + 1)
                 } else {
                     cfg.rows_per_data_source
                 }
@@ -262,11 +302,11 @@ impl Gen {
 
     // ---- ids ------------------------------------------------------------------------------
 
-    pub(crate) fn id(&self, d: Decoded) -> RawId {
+    pub(crate) fn id(&self, d: Decoded) -> Id {
         self.codec.encode(d)
     }
 
-    pub(crate) fn decode(&self, id: &RawId) -> Option<Decoded> {
+    pub(crate) fn decode(&self, id: &Id) -> Option<Decoded> {
         let d = self.codec.decode(id)?;
         let ok = match d {
             Decoded::User(i) => i < self.user_count(),
@@ -289,7 +329,11 @@ impl Gen {
         match self.page_kind(page) {
             PageKind::Standalone(i) if i < self.specials => 1000,
             PageKind::Row { .. } => self.cfg.blocks_per_row.saturating_mul(4) + 64,
-            _ => self.cfg.blocks_per_page.saturating_mul(4) + 64,
+            _ => self
+                .cfg
+                .blocks_per_page
+                .saturating_mul(4)
+                .saturating_add(64 + self.cfg.child_pages + self.cfg.child_databases),
         }
     }
 
@@ -437,11 +481,25 @@ impl Gen {
         Times { created, edited }
     }
 
-    pub(crate) fn user_times(&self) -> DateTime<Utc> {
-        self.minutes_before_start(60 * 24 * 500)
+    // ---- block trees ----------------------------------------------------------------------
+
+    /// The standalone page that shows every block type and every rich-text kind (rich mix), and
+    /// holds the synced original other pages duplicate.
+    pub(crate) fn showcase(&self) -> Option<u32> {
+        (self.cfg.mix == Mix::Rich && self.cfg.pages > self.specials).then_some(self.specials)
     }
 
-    // ---- block trees ----------------------------------------------------------------------
+    /// Whether page `p` has the layout blocks (synced blocks, table, columns, tabs).
+    fn has_layout(&self, p: u32) -> bool {
+        match self.page_kind(p) {
+            PageKind::Standalone(i) => {
+                i >= self.specials
+                    && (self.cfg.features.layout_blocks || self.showcase() == Some(p))
+            }
+            PageKind::Child { .. } => self.cfg.features.layout_blocks,
+            _ => false,
+        }
+    }
 
     /// The block tree of page `p`.
     pub(crate) fn tree(&self, p: u32) -> Tree {
@@ -487,13 +545,23 @@ impl Gen {
             }
             kind => {
                 let target = match kind {
-                    PageKind::Row { .. } => self.cfg.blocks_per_row,
+                    PageKind::Row { ds, .. } => self.row_blocks(ds),
                     _ => self.cfg.blocks_per_page,
                 };
-                let layout =
-                    self.cfg.features.layout_blocks && !matches!(kind, PageKind::Row { .. });
-                if layout {
-                    self.layout_blocks(&mut t, &mut rng, span);
+                if self.has_layout(p) {
+                    self.layout_blocks(p, &mut t, &mut rng, span);
+                }
+                if self.showcase() == Some(p) {
+                    for kind in SHOWCASE {
+                        let e = at(&mut rng);
+                        let i = t.push(kind, ROOT, 1, e);
+                        if kind == BlockKind::MeetingNotes {
+                            for _ in 0..3 {
+                                let e = at(&mut rng);
+                                t.push(BlockKind::Paragraph, i, 2, e);
+                            }
+                        }
+                    }
                 }
                 while (t.blocks.len() as u32) < target {
                     let budget = target - t.blocks.len() as u32;
@@ -503,7 +571,8 @@ impl Gen {
                     let (pages, dbs) = self.hosted(p);
                     for c in pages {
                         let e = at(&mut rng);
-                        t.push(BlockKind::ChildPage(c), ROOT, 1, e);
+                        let i = t.push(BlockKind::ChildPage(c), ROOT, 1, e);
+                        t.blocks[i as usize].has_children = self.page_has_content(c);
                     }
                     for d in dbs {
                         let e = at(&mut rng);
@@ -515,12 +584,37 @@ impl Gen {
         t
     }
 
+    /// Blocks per row page of data source `ds` (the rows of the 12,500-row data source are
+    /// empty, to keep a complete read of it cheap).
+    pub(crate) fn row_blocks(&self, ds: u32) -> u32 {
+        if self.is_big(ds) {
+            0
+        } else {
+            self.cfg.blocks_per_row
+        }
+    }
+
+    /// Whether `ds` is the 12,500-row data source.
+    pub(crate) fn is_big(&self, ds: u32) -> bool {
+        ds == 0 && self.cfg.features.big_data_source && self.cfg.databases > 0
+    }
+
+    /// Whether page `p` has at least one block (without generating its tree).
+    pub(crate) fn page_has_content(&self, p: u32) -> bool {
+        match self.page_kind(p) {
+            PageKind::Row { ds, .. } => self.row_blocks(ds) > 0,
+            PageKind::Standalone(i) if i < self.specials => true,
+            _ => self.cfg.blocks_per_page > 0 || self.has_layout(p),
+        }
+    }
+
     fn special_is_deep(&self, i: u32) -> bool {
         self.cfg.features.deep_nesting && i == 0
     }
 
-    /// Synced blocks, a table, a column list and tabs.
-    fn layout_blocks(&self, t: &mut Tree, rng: &mut Rng, span: u32) {
+    /// Synced blocks, a table, a column list and tabs. The duplicate copies the showcase page's
+    /// original (this page's own on the showcase page).
+    fn layout_blocks(&self, p: u32, t: &mut Tree, rng: &mut Rng, span: u32) {
         let mut at = || {
             if span == 0 {
                 0
@@ -557,7 +651,17 @@ impl Gen {
             t.push(BlockKind::Paragraph, item, 3, e);
         }
         let e = at();
-        t.push(BlockKind::SyncedDuplicate(original), ROOT, 1, e);
+        let source = self.showcase().filter(|s| self.has_layout(*s)).unwrap_or(p);
+        t.push(
+            BlockKind::SyncedDuplicate {
+                page: source,
+                // The original is the first block of every layout page.
+                block: if source == p { original } else { 0 },
+            },
+            ROOT,
+            1,
+            e,
+        );
     }
 
     fn random_kind(&self, rng: &mut Rng) -> BlockKind {
@@ -574,8 +678,7 @@ impl Gen {
         if self.cfg.mix == Mix::Simple || rng.chance(0.6) {
             return SIMPLE[rng.below(SIMPLE.len() as u64) as usize];
         }
-        let n = rng.below(24);
-        match n {
+        match rng.below(24) {
             0 => BlockKind::Heading1,
             1 => BlockKind::Heading3,
             2 => BlockKind::Quote,
@@ -596,8 +699,9 @@ impl Gen {
                 Some(u) if rng.chance(0.5) => BlockKind::LinkToPage(u),
                 _ => BlockKind::LinkToPage(rng.below(u64::from(self.cfg.pages.max(1))) as u32),
             },
-            17 => BlockKind::MeetingNotes,
+            17 => BlockKind::Heading4,
             18 => BlockKind::Unsupported,
+            19 => BlockKind::LinkPreview,
             _ => BlockKind::Paragraph,
         }
     }
@@ -629,11 +733,19 @@ impl Gen {
 
     /// The id of block `b` of page `p` (child page and child database blocks carry the id of
     /// the page or database).
-    pub(crate) fn block_id(&self, p: u32, b: u32, tree: &Tree) -> RawId {
+    pub(crate) fn block_id(&self, p: u32, b: u32, tree: &Tree) -> Id {
         match tree.blocks.get(b as usize).map(|x| x.kind) {
             Some(BlockKind::ChildPage(c)) => self.id(Decoded::Page(c)),
             Some(BlockKind::ChildDatabase(d)) => self.id(Decoded::Database(d)),
             _ => self.id(Decoded::Block { page: p, block: b }),
+        }
+    }
+
+    /// For a synced duplicate (block `b` of `tree`): the page and block index of its original.
+    pub(crate) fn children_source(&self, b: u32, tree: &Tree) -> Option<(u32, u32)> {
+        match tree.blocks.get(b as usize).map(|x| x.kind) {
+            Some(BlockKind::SyncedDuplicate { page, block }) => Some((page, block)),
+            _ => None,
         }
     }
 
@@ -710,8 +822,10 @@ impl Gen {
 
     /// Number of comments on page `p` itself (`b == PAGE_LEVEL`) or on its block `b`.
     pub(crate) fn comment_count(&self, p: u32, b: u32, tree: &Tree) -> u16 {
-        if !self.page_shared(p) {
-            return 0;
+        match self.page_kind(p) {
+            PageKind::Unshared(_) => return 0,
+            PageKind::Row { ds, .. } if self.is_big(ds) => return 0,
+            _ => {}
         }
         if b == PAGE_LEVEL {
             let h = rng::hash(self.seed(), &[0xC0, u64::from(p)]);

@@ -1,31 +1,29 @@
 //! Mutations applied on top of the base workspace.
-// Some fields and helpers here are read only by the object renderer.
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use notion_model::{Block, Comment, DataSource, Id, Page, PropertyValue};
 
-use crate::ids::RawId;
-
-/// One indexed version of a page, for search lag.
+/// One version of a page after a mutation (search shows the version indexed at its horizon).
 #[derive(Debug, Clone)]
 pub(crate) struct PageVersion {
     /// Fake-clock instant the change happened.
     pub(crate) at: DateTime<Utc>,
     /// The page's `last_edited_time` (minute precision) after the change.
     pub(crate) edited: DateTime<Utc>,
+    /// Who made the change.
+    pub(crate) by: Id,
     pub(crate) trashed: bool,
-    /// Property values replaced so far (Notion JSON shape, by property name).
-    pub(crate) props: serde_json::Map<String, serde_json::Value>,
+    /// Property values replaced so far, by property name.
+    pub(crate) props: Vec<(String, PropertyValue)>,
 }
 
-/// What a mutation did to a page.
+/// What mutations did to a page.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PageState {
     /// Versions, oldest first (the base version is implicit).
     pub(crate) versions: Vec<PageVersion>,
-    pub(crate) edited_by: Option<RawId>,
 }
 
 impl PageState {
@@ -33,47 +31,42 @@ impl PageState {
         self.versions.last()
     }
 
-    /// The version indexed by search at `horizon`: `Some(None)` is the base version.
+    /// The version search has indexed at `horizon` (`None`: the base version).
     pub(crate) fn indexed_at(&self, horizon: DateTime<Utc>) -> Option<&PageVersion> {
         self.versions.iter().rev().find(|v| v.at <= horizon)
     }
 }
 
-/// A block changed or added by a mutation.
+/// A block changed by a mutation.
 #[derive(Debug, Clone)]
 pub(crate) struct BlockState {
-    pub(crate) page: RawId,
     pub(crate) edited: DateTime<Utc>,
+    pub(crate) by: Id,
     /// New text of a text block.
     pub(crate) text: Option<String>,
     pub(crate) trashed: bool,
 }
 
-/// Objects that exist only in the overlay.
+/// Objects that exist only in the overlay, as created.
 #[derive(Debug, Clone)]
 pub(crate) enum Added {
     Block {
-        page: RawId,
-        parent: RawId,
-        depth: u32,
-        created: DateTime<Utc>,
-        text: String,
+        page: Id,
+        block: Box<Block>,
     },
     Page {
-        data_source: RawId,
-        created: DateTime<Utc>,
-        title: String,
+        data_source: Id,
+        /// The moment it was added (search lag).
+        at: DateTime<Utc>,
+        page: Box<Page>,
     },
     DataSource {
-        database: RawId,
-        created: DateTime<Utc>,
-        title: String,
+        database: Id,
+        data_source: Box<DataSource>,
     },
     Comment {
-        parent: RawId,
-        page: RawId,
-        created: DateTime<Utc>,
-        text: String,
+        page: Id,
+        comment: Box<Comment>,
     },
 }
 
@@ -81,16 +74,25 @@ pub(crate) enum Added {
 #[derive(Debug, Default)]
 pub(crate) struct Overlay {
     pub(crate) seq: u64,
-    pub(crate) pages: HashMap<RawId, PageState>,
-    pub(crate) blocks: HashMap<RawId, BlockState>,
+    pub(crate) pages: HashMap<Id, PageState>,
+    pub(crate) blocks: HashMap<Id, BlockState>,
     /// Child lists replaced by added or removed blocks.
-    pub(crate) children: HashMap<RawId, Vec<RawId>>,
-    pub(crate) added: HashMap<RawId, Added>,
+    pub(crate) children: HashMap<Id, Vec<Id>>,
+    pub(crate) added: HashMap<Id, Added>,
     /// Comments added per parent (after the base comments).
-    pub(crate) comments: HashMap<RawId, Vec<RawId>>,
-    pub(crate) unshared: HashSet<RawId>,
+    pub(crate) comments: HashMap<Id, Vec<Id>>,
+    pub(crate) unshared: HashSet<Id>,
     /// Rows added per data source.
-    pub(crate) rows: HashMap<RawId, Vec<RawId>>,
+    pub(crate) rows: HashMap<Id, Vec<Id>>,
     /// Data sources added per database.
-    pub(crate) data_sources: HashMap<RawId, Vec<RawId>>,
+    pub(crate) data_sources: HashMap<Id, Vec<Id>>,
+    /// Pages whose content or comments a mutation changed (their walks are recomputed).
+    pub(crate) touched: HashSet<Id>,
+}
+
+impl Overlay {
+    /// Whether no mutation happened yet.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.seq == 0 && self.pages.is_empty() && self.unshared.is_empty()
+    }
 }

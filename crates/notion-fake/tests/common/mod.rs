@@ -9,6 +9,9 @@ use notion_fake::FakeNotion;
 use serde_json::Value;
 use tokio::net::TcpStream;
 
+pub mod schema;
+pub mod walk;
+
 pub const V25: &str = "2025-09-03";
 pub const V26: &str = "2026-03-11";
 pub const V22: &str = "2022-06-28";
