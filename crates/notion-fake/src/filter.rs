@@ -555,6 +555,7 @@ impl Sort {
     }
 
     /// Compares two rows by this key.
+    /// Empty values sort last in both directions.
     pub(crate) fn compare(&self, a: &RowView, b: &RowView) -> Ordering {
         let o = match &self.key {
             SortKey::Created => a.created.cmp(&b.created),
@@ -562,7 +563,12 @@ impl Sort {
             SortKey::Property(k) => {
                 let va = a.prop(k).map(|p| &p.3);
                 let vb = b.prop(k).map(|p| &p.3);
-                compare_values(va, vb)
+                match (is_empty(va), is_empty(vb)) {
+                    (true, false) => return Ordering::Greater,
+                    (false, true) => return Ordering::Less,
+                    (true, true) => return Ordering::Equal,
+                    (false, false) => compare_values(va, vb),
+                }
             }
         };
         if self.descending { o.reverse() } else { o }
@@ -578,6 +584,17 @@ impl Sort {
             )));
         }
         Ok(())
+    }
+}
+
+fn is_empty(v: Option<&FilterValue>) -> bool {
+    match v {
+        None => true,
+        Some(FilterValue::Number(n)) => n.is_none(),
+        Some(FilterValue::Select(s)) => s.is_none(),
+        Some(FilterValue::Date(d)) => d.is_none(),
+        Some(FilterValue::Text(t)) => t.is_empty(),
+        Some(_) => false,
     }
 }
 

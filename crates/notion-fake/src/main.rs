@@ -21,7 +21,8 @@ struct Args {
     /// Port on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Workspace: a generator preset (`small`, `e2e`, `bench`, `bench-N`).
+    /// Workspace: `demo` (the hand-made team wiki) or a generator preset (`small`, `e2e`,
+    /// `bench`, `bench-N`; the size flags below adjust a preset).
     #[arg(long, default_value = "small")]
     workspace: String,
     /// Generator seed.
@@ -151,6 +152,9 @@ fn parse_fault(s: &str, stall: Duration) -> Result<FaultRule> {
 }
 
 fn workspace(args: &Args) -> Result<WorkspaceSpec> {
+    if args.workspace == "demo" {
+        return Ok(WorkspaceSpec::Demo);
+    }
     let mut c = GenConfig::preset(&args.workspace)
         .with_context(|| format!("unknown workspace `{}`", args.workspace))?;
     macro_rules! set {

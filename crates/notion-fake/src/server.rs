@@ -50,6 +50,8 @@ pub(crate) struct Shared {
     seq: AtomicU64,
     request_id_salt: u64,
     base_url: std::sync::OnceLock<String>,
+    /// The last `Date` header, by Unix second.
+    date: std::sync::Mutex<(i64, HeaderValue)>,
 }
 
 /// The connection reset fault: returning it makes hyper drop the connection without a response.
@@ -73,6 +75,7 @@ impl Shared {
             seq: AtomicU64::new(0),
             request_id_salt: salt,
             base_url: std::sync::OnceLock::new(),
+            date: std::sync::Mutex::new((i64::MIN, HeaderValue::from_static(""))),
         }
     }
 
@@ -88,22 +91,31 @@ impl Shared {
             .map_or("http://127.0.0.1", String::as_str)
     }
 
-    /// The `Date` header: the fake clock's now as an RFC 7231 IMF-fixdate.
+    /// The `Date` header: the fake clock's now as an RFC 7231 IMF-fixdate (formatted once per
+    /// second).
     fn date_header(&self) -> HeaderValue {
-        let text = self
-            .clock
-            .now()
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string();
-        HeaderValue::from_str(&text)
-            .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+        let now = self.clock.now();
+        let second = now.timestamp();
+        if let Ok(cached) = self.date.lock()
+            && cached.0 == second
+        {
+            return cached.1.clone();
+        }
+        let text = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let value = HeaderValue::from_str(&text)
+            .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+        if let Ok(mut cached) = self.date.lock() {
+            *cached = (second, value.clone());
+        }
+        value
     }
 
-    pub(crate) fn live(&self) -> Live {
-        self.live
-            .read()
-            .map(|l| l.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
+    /// Reads the live settings.
+    pub(crate) fn with_live_read<R>(&self, f: impl FnOnce(&Live) -> R) -> R {
+        match self.live.read() {
+            Ok(l) => f(&l),
+            Err(e) => f(&e.into_inner()),
+        }
     }
 
     pub(crate) fn with_live(&self, f: impl FnOnce(&mut Live)) {
@@ -112,16 +124,24 @@ impl Shared {
         }
     }
 
+    /// A random-looking v4 UUID, different for every response.
     fn request_id(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
         let h = crate::rng::hash(self.request_id_salt, &[n]);
         let l = crate::rng::mix(h);
-        let b = [h.to_be_bytes(), l.to_be_bytes()].concat();
-        let mut raw = [0u8; 16];
-        raw.copy_from_slice(&b);
-        raw[6] = (raw[6] & 0x0f) | 0x40;
-        raw[8] = (raw[8] & 0x3f) | 0x80;
-        notion_model::Id::from_bytes(raw).to_string()
+        let mut v = (u128::from(h) << 64) | u128::from(l);
+        // Version 4, variant 10.
+        v = (v & !(0xF << 76)) | (0x4 << 76);
+        v = (v & !(0x3 << 62)) | (0x2 << 62);
+        let mut out = String::with_capacity(36);
+        for i in 0..32 {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                out.push('-');
+            }
+            out.push(HEX[((v >> (124 - 4 * i)) & 0xF) as usize] as char);
+        }
+        out
     }
 }
 
@@ -231,21 +251,24 @@ async fn process(
     request_id: &str,
 ) -> Result<Bytes, ApiError> {
     let endpoint = r.endpoint;
-    let live = shared.live();
+    let (rate_limit, search_lag, version_ok) = shared.with_live_read(|l| {
+        let header = req.headers().get("notion-version").map(|v| {
+            let s = v.to_str().unwrap_or("");
+            match s.parse::<ApiVersion>() {
+                Ok(v) if l.versions.contains(&v) => Ok(v),
+                _ => Err(ApiError::bad_version(s, &l.versions)),
+            }
+        });
+        (l.rate_limit, l.search_lag, header)
+    });
     let oauth = matches!(
         endpoint,
         Endpoint::OAuthToken | Endpoint::OAuthIntrospect | Endpoint::OAuthRevoke
     );
-    let version = match req.headers().get("notion-version") {
+    let version = match version_ok {
         None if oauth => ApiVersion::V2026_03_11,
         None => return Err(ApiError::missing_version()),
-        Some(v) => {
-            let s = v.to_str().unwrap_or("");
-            match s.parse::<ApiVersion>() {
-                Ok(v) if live.versions.contains(&v) => v,
-                _ => return Err(ApiError::bad_version(s, &live.versions)),
-            }
-        }
+        Some(v) => v?,
     };
     if endpoint == Endpoint::Unknown {
         return Err(ApiError::invalid_url());
@@ -266,7 +289,7 @@ async fn process(
         caps = shared.auth.authorize(&token)?;
         shared
             .limiter
-            .check(&token, live.rate_limit)
+            .check(&token, rate_limit)
             .map_err(ApiError::rate_limited)?;
     }
     let query = req.uri().query().unwrap_or("").to_owned();
@@ -289,7 +312,7 @@ async fn process(
         body,
         content_type,
         authorization,
-        search_lag: live.search_lag,
+        search_lag,
         request_id: request_id.to_owned(),
         now: shared.clock.now(),
     };

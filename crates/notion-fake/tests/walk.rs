@@ -215,3 +215,185 @@ async fn demo_workspace_validates_and_reads_at_the_minimum() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_bodies_validate() {
+    use common::schema::validate;
+    use http::Method;
+    use notion_fake::{Capabilities, Endpoint, Fault};
+    use serde_json::json;
+
+    for spec in [
+        WorkspaceSpec::Generated(GenConfig::e2e_without_big_rows()),
+        WorkspaceSpec::Demo,
+    ] {
+        let fake = start(spec).await;
+        for (v, version) in [
+            (V25, ApiVersion::V2025_09_03),
+            (V26, ApiVersion::V2026_03_11),
+        ] {
+            // Every block, retrieved on its own; every page and database as a block too.
+            for b in fake.ground_truth(Stream::Blocks, version) {
+                let r = get_v(&fake, v, &format!("/v1/blocks/{}", b.id)).await;
+                assert_eq!(r.status, 200);
+                let j = r.json();
+                validate("BlockObjectResponse", &j, v, "block").unwrap();
+                let mut served = j.clone();
+                served.as_object_mut().unwrap().remove("request_id");
+                assert_eq!(served, b.object);
+            }
+            for p in fake.ground_truth(Stream::Pages, version).take(20) {
+                let j = get_v(&fake, v, &format!("/v1/blocks/{}", p.id))
+                    .await
+                    .json();
+                assert_eq!(j["type"], "child_page");
+                validate("BlockObjectResponse", &j, v, "page as block").unwrap();
+            }
+            for u in fake.ground_truth(Stream::Users, version) {
+                let j = get_v(&fake, v, &format!("/v1/users/{}", u.id)).await.json();
+                validate("UserObjectResponse", &j, v, "user").unwrap();
+            }
+            let me = get_v(&fake, v, "/v1/users/me").await.json();
+            validate("UserObjectResponse", &me, v, "me").unwrap();
+            assert!(me["bot"]["owner"]["workspace"] == true);
+        }
+        // Error bodies of every kind.
+        let mut errors = vec![
+            get(&fake, "/v1/pages/0123456789abcdef0123456789abcdef").await,
+            get(&fake, "/v1/pages/not-an-id").await,
+            get(&fake, "/v1/nothing").await,
+            get_v(&fake, "2024-01-01", "/v1/users").await,
+            raw(
+                &fake,
+                Method::GET,
+                "/v1/users",
+                &[("authorization", "Bearer x")],
+                None,
+            )
+            .await
+            .unwrap(),
+            raw(
+                &fake,
+                Method::GET,
+                "/v1/users",
+                &[("authorization", "Bearer x"), ("notion-version", V26)],
+                None,
+            )
+            .await
+            .unwrap(),
+            post(&fake, "/v1/search", &json!({"page_size": 500})).await,
+        ];
+        for fault in [
+            Fault::InternalError,
+            Fault::ServiceUnavailable,
+            Fault::GatewayTimeout,
+            Fault::Overloaded { retry_after: 2 },
+        ] {
+            fake.script_fault(Some(Endpoint::Me), 1, fault);
+            errors.push(get(&fake, "/v1/users/me").await);
+        }
+        fake.set_capabilities(
+            fake.token(),
+            Capabilities {
+                read_comments: false,
+                ..Capabilities::ALL
+            },
+        );
+        errors.push(
+            get(
+                &fake,
+                "/v1/comments?block_id=0123456789abcdef0123456789abcdef",
+            )
+            .await,
+        );
+        fake.set_capabilities(fake.token(), Capabilities::ALL);
+        fake.set_rate_limit(Some(1));
+        get(&fake, "/v1/users/me").await;
+        errors.push(get(&fake, "/v1/users/me").await);
+        fake.set_rate_limit(None);
+        for e in &errors {
+            assert!(e.status >= 400);
+            validate("APIErrorResponseBody", &e.json(), V26, "error").unwrap();
+        }
+        // OAuth.
+        let basic = "Basic ZmFrZS1jbGllbnQ6ZmFrZS1zZWNyZXQ=";
+        let code = fake.issue_auth_code("fake-client", None);
+        let token = raw(
+            &fake,
+            Method::POST,
+            "/v1/oauth/token",
+            &[
+                ("authorization", basic),
+                ("content-type", "application/json"),
+            ],
+            Some(
+                serde_json::to_vec(&json!({"grant_type": "authorization_code", "code": code}))
+                    .unwrap(),
+            ),
+        )
+        .await
+        .unwrap()
+        .json();
+        validate("OauthTokenResponse", &token, V26, "token").unwrap();
+        let introspect = raw(
+            &fake,
+            Method::POST,
+            "/v1/oauth/introspect",
+            &[
+                ("authorization", basic),
+                ("content-type", "application/json"),
+            ],
+            Some(serde_json::to_vec(&json!({"token": token["access_token"]})).unwrap()),
+        )
+        .await
+        .unwrap()
+        .json();
+        validate("OauthIntrospectResponse", &introspect, V26, "introspect").unwrap();
+        let bad_grant = raw(
+            &fake,
+            Method::POST,
+            "/v1/oauth/token",
+            &[
+                ("authorization", basic),
+                ("content-type", "application/json"),
+            ],
+            Some(
+                serde_json::to_vec(&json!({"grant_type": "authorization_code", "code": code}))
+                    .unwrap(),
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(bad_grant.status, 400);
+        validate(
+            "APIErrorResponseBody",
+            &bad_grant.json(),
+            V26,
+            "invalid_grant",
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_validator_rejects_broken_bodies() {
+    use common::schema::validate;
+    let fake = start(WorkspaceSpec::Generated(GenConfig::small())).await;
+    let page = fake
+        .ground_truth(Stream::Pages, ApiVersion::V2025_09_03)
+        .next()
+        .unwrap()
+        .object;
+    validate("PageObjectResponse", &page, V25, "page").unwrap();
+    let mut broken = page.clone();
+    broken.as_object_mut().unwrap().remove("properties");
+    assert!(validate("PageObjectResponse", &broken, V25, "page").is_err());
+    // A 2025-09-03 body must carry `archived` itself; 2026-03-11 bodies are patched.
+    let mut no_archived = page.clone();
+    no_archived.as_object_mut().unwrap().remove("archived");
+    assert!(validate("PageObjectResponse", &no_archived, V25, "page").is_err());
+    validate("PageObjectResponse", &no_archived, V26, "page").unwrap();
+    let mut wrong = page;
+    wrong["created_time"] = serde_json::json!(12);
+    assert!(validate("PageObjectResponse", &wrong, V26, "page").is_err());
+}

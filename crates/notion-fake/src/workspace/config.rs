@@ -128,6 +128,18 @@ impl GenConfig {
         }
     }
 
+    /// [`GenConfig::e2e`] without the 12,500-row data source (every other feature): cheap to
+    /// read completely, with schema validation, in a test.
+    pub fn e2e_without_big_rows() -> Self {
+        GenConfig {
+            features: Features {
+                big_data_source: false,
+                ..Features::ALL
+            },
+            ..GenConfig::e2e()
+        }
+    }
+
     /// The benchmark shape: `pages` pages in all (standalone pages and rows), 30 top-level blocks
     /// each (so one children request returns 30 blocks).
     pub fn bench(pages: u32) -> Self {

@@ -522,6 +522,13 @@ impl Gen {
         now: DateTime<Utc>,
     ) -> Option<Block> {
         let skel = tree.blocks.get(b as usize)?;
+        // A child page or database block is the page or database itself: its times and
+        // authors are theirs.
+        match skel.kind {
+            BlockKind::ChildPage(c) => return self.child_page_block(c),
+            BlockKind::ChildDatabase(d) => return Some(self.child_database_block(d)),
+            _ => {}
+        }
         let page_id = self.id(Decoded::Page(p));
         let id = self.block_id(p, b, tree);
         let parent = if skel.parent == ROOT {
@@ -851,10 +858,14 @@ impl Gen {
         db
     }
 
-    fn schema_props(&self) -> Vec<(Prop, &'static str, &'static str)> {
-        match self.cfg.mix {
-            Mix::Simple => SIMPLE.iter().map(|i| RICH[*i]).collect(),
-            _ => RICH.to_vec(),
+    /// The properties of data source `ds`: every type in the rich mix, a few otherwise. The
+    /// 12,500-row data source always has the small schema (it carries the big relation and
+    /// people values), so that a complete read of it stays cheap.
+    fn schema_props(&self, ds: u32) -> Vec<(Prop, &'static str, &'static str)> {
+        if self.cfg.mix == Mix::Simple || self.is_big(ds) {
+            SIMPLE.iter().map(|i| RICH[*i]).collect()
+        } else {
+            RICH.to_vec()
         }
     }
 
@@ -862,7 +873,7 @@ impl Gen {
         let ds_id = self.id(Decoded::DataSource(ds));
         let db_id = self.id(Decoded::Database(self.database_of(ds)));
         let mut out = PropertySchemas::new();
-        for (prop, name, pid) in self.schema_props() {
+        for (prop, name, pid) in self.schema_props(ds) {
             let kind = match prop {
                 Prop::Title => PropertySchemaKind::Title(Empty::new()),
                 Prop::Summary => PropertySchemaKind::RichText(Empty::new()),
@@ -1023,7 +1034,7 @@ impl Gen {
         let page_id = self.id(Decoded::Page(self.row_page(ds, row)));
         let h = rng::hash(self.cfg.seed, &[0x9A, u64::from(self.row_page(ds, row))]);
         let mut out = PropertyValues::new();
-        for (prop, name, pid) in self.schema_props() {
+        for (prop, name, pid) in self.schema_props(ds) {
             let kind = match prop {
                 Prop::Title => PropertyValueKind::Title(vec![RichText::plain(title)]),
                 Prop::Summary => PropertyValueKind::RichText(if rng.chance(0.15) {

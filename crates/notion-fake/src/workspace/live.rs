@@ -1,7 +1,7 @@
 //! The workspace as served: the base answers, corrected by the overlay; and the mutations.
 
 use std::collections::HashSet;
-use std::sync::{RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use notion_model::block::BlockKind;
@@ -19,6 +19,9 @@ use super::{BlockInfo, Found, Obj, SearchEntry, Workspace};
 use crate::clock::{fmt_millis, to_minute};
 use crate::error::FakeError;
 use crate::filter::{FilterValue, RowView, filter_value};
+
+/// A row and its `(created, last edited)` times.
+pub(crate) type RowTimes = (Id, DateTime<Utc>, DateTime<Utc>);
 
 /// A row as queries see it.
 #[derive(Debug, Clone)]
@@ -413,10 +416,10 @@ impl Workspace {
     }
 
     fn rows_in(&self, ov: &Overlay, ds: &Id) -> Option<Vec<Id>> {
-        let mut v = match ov.added.get(ds) {
+        let mut v: Vec<Id> = match ov.added.get(ds) {
             Some(Added::DataSource { .. }) => Vec::new(),
             Some(_) => return None,
-            None => self.base.rows(ds)?,
+            None => self.base_rows(ds)?.iter().map(|(id, _, _)| *id).collect(),
         };
         if let Some(extra) = ov.rows.get(ds) {
             v.extend(extra.iter().copied());
@@ -445,8 +448,27 @@ impl Workspace {
     /// The rows of a data source as queries see them; property values only when `props`.
     pub(crate) fn row_states(&self, ds: &Id, props: bool, now: DateTime<Utc>) -> Vec<RowState> {
         let ov = self.ov();
-        let rows = self.rows_in(&ov, ds).unwrap_or_default();
-        let mut out = Vec::with_capacity(rows.len());
+        let mut out = Vec::new();
+        if ov.is_empty()
+            && let Some(rows) = self.base_rows(ds)
+        {
+            out.reserve(rows.len());
+            out.extend(rows.iter().map(|(id, created, edited)| RowState {
+                id: *id,
+                trashed: false,
+                row: RowView {
+                    created: *created,
+                    edited: *edited,
+                    props: Vec::new(),
+                },
+            }));
+        }
+        let rows = if ov.is_empty() {
+            Vec::new()
+        } else {
+            self.rows_in(&ov, ds).unwrap_or_default()
+        };
+        out.reserve(rows.len());
         for id in rows {
             let Some((created, edited)) = self.page_times_in(&ov, &id) else {
                 continue;
@@ -518,65 +540,36 @@ impl Workspace {
             }));
             return out;
         }
-        for db in self.base.database_ids() {
-            if self.hidden(&ov, &db) {
-                continue;
-            }
-            let sources = self.base.data_source_ids(&db);
-            if legacy {
-                let added = ov.data_sources.get(&db).map_or(0, Vec::len);
-                if sources.len() + added == 1
-                    && sources.iter().all(|ds| self.base.data_source_in_search(ds))
-                    && let Some(d) = self.base.database(&db)
-                {
-                    let edited = d.last_edited_time.as_ref().map(Timestamp::instant);
-                    out.push(SearchEntry {
-                        obj: Obj::Database(db),
-                        edited: edited.unwrap_or(DateTime::<Utc>::MIN_UTC),
-                    });
-                }
-                continue;
-            }
-            for ds in sources {
-                if self.base.data_source_in_search(&ds) && !self.hidden(&ov, &ds) {
-                    let edited = self
-                        .base
-                        .data_source(&ds)
-                        .and_then(|d| d.last_edited_time.map(|t| t.instant()));
-                    out.push(SearchEntry {
-                        obj: Obj::DataSource(ds),
-                        edited: edited.unwrap_or(DateTime::<Utc>::MIN_UTC),
-                    });
-                }
-            }
+        let base = self.base_search(legacy);
+        if ov.is_empty() {
+            return base.to_vec();
         }
-        let untouched = ov.pages.is_empty() && ov.unshared.is_empty();
-        for id in self.base.page_ids() {
-            if !self.base.page_in_search(&id) {
-                continue;
-            }
-            if untouched {
-                if let Some((_, edited)) = self.base.page_times(&id) {
-                    out.push(SearchEntry {
-                        obj: Obj::Page(id),
-                        edited,
-                    });
+        out.reserve(base.len());
+        for e in base {
+            match e.obj {
+                Obj::Database(db) => {
+                    if !self.hidden(&ov, &db) && !ov.data_sources.contains_key(&db) {
+                        out.push(e.clone());
+                    }
                 }
-                continue;
-            }
-            if self.hidden(&ov, &id) {
-                continue;
-            }
-            let edited = match ov.pages.get(&id).and_then(|st| st.indexed_at(horizon)) {
-                Some(v) if v.trashed => continue,
-                Some(v) => Some(v.edited),
-                None => self.base.page_times(&id).map(|(_, e)| e),
-            };
-            if let Some(edited) = edited {
-                out.push(SearchEntry {
-                    obj: Obj::Page(id),
-                    edited,
-                });
+                Obj::DataSource(ds) => {
+                    if !self.hidden(&ov, &ds) {
+                        out.push(e.clone());
+                    }
+                }
+                Obj::Page(id) => {
+                    if self.hidden(&ov, &id) {
+                        continue;
+                    }
+                    match ov.pages.get(&id).and_then(|st| st.indexed_at(horizon)) {
+                        Some(v) if v.trashed => {}
+                        Some(v) => out.push(SearchEntry {
+                            obj: e.obj,
+                            edited: v.edited,
+                        }),
+                        None => out.push(e.clone()),
+                    }
+                }
             }
         }
         // Rows added to data sources search shows, once indexed.
@@ -611,6 +604,84 @@ impl Workspace {
             }
         }
         out
+    }
+
+    /// The base search index (before mutations), built on first use: data sources (databases
+    /// with one data source on the legacy version) and pages search shows.
+    fn base_search(&self, legacy: bool) -> &[SearchEntry] {
+        let cell = if legacy {
+            &self.caches.search_legacy
+        } else {
+            &self.caches.search
+        };
+        cell.get_or_init(|| {
+            let mut out = Vec::new();
+            for db in self.base.database_ids() {
+                let sources = self.base.data_source_ids(&db);
+                if legacy {
+                    if sources.len() == 1
+                        && sources.iter().all(|ds| self.base.data_source_in_search(ds))
+                        && let Some(d) = self.base.database(&db)
+                    {
+                        let edited = d.last_edited_time.as_ref().map(Timestamp::instant);
+                        out.push(SearchEntry {
+                            obj: Obj::Database(db),
+                            edited: edited.unwrap_or(DateTime::<Utc>::MIN_UTC),
+                        });
+                    }
+                    continue;
+                }
+                for ds in sources {
+                    if self.base.data_source_in_search(&ds) {
+                        let edited = self
+                            .base
+                            .data_source(&ds)
+                            .and_then(|d| d.last_edited_time.map(|t| t.instant()));
+                        out.push(SearchEntry {
+                            obj: Obj::DataSource(ds),
+                            edited: edited.unwrap_or(DateTime::<Utc>::MIN_UTC),
+                        });
+                    }
+                }
+            }
+            for id in self.base.page_ids() {
+                if self.base.page_in_search(&id)
+                    && let Some((_, edited)) = self.base.page_times(&id)
+                {
+                    out.push(SearchEntry {
+                        obj: Obj::Page(id),
+                        edited,
+                    });
+                }
+            }
+            out
+        })
+    }
+
+    /// The base rows of a data source with their times, built on first use.
+    fn base_rows(&self, ds: &Id) -> Option<Arc<Vec<RowTimes>>> {
+        if let Some(rows) = self
+            .caches
+            .rows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(ds)
+        {
+            return Some(rows.clone());
+        }
+        let rows: Vec<_> = self
+            .base
+            .rows(ds)?
+            .into_iter()
+            .filter_map(|id| self.base.page_times(&id).map(|(c, e)| (id, c, e)))
+            .collect();
+        let rows = Arc::new(rows);
+        self.caches
+            .rows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(*ds, rows.clone());
+        Some(rows)
     }
 
     /// The title search matches for an entry (a data source or legacy database: the

@@ -65,11 +65,22 @@ pub(crate) struct BlockInfo {
     pub(crate) synced_duplicate: bool,
 }
 
+/// Base answers that are expensive and never change, built on first use.
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    pub(crate) search: std::sync::OnceLock<Vec<SearchEntry>>,
+    pub(crate) search_legacy: std::sync::OnceLock<Vec<SearchEntry>>,
+    /// Base rows of each data source with `(created, last edited)`.
+    pub(crate) rows:
+        std::sync::Mutex<std::collections::HashMap<Id, std::sync::Arc<Vec<live::RowTimes>>>>,
+}
+
 /// The served workspace.
 #[derive(Debug)]
 pub(crate) struct Workspace {
     pub(crate) base: Box<dyn Base>,
     pub(crate) overlay: std::sync::RwLock<overlay::Overlay>,
+    pub(crate) caches: Caches,
 }
 
 impl Workspace {
@@ -85,6 +96,7 @@ impl Workspace {
         Workspace {
             base,
             overlay: std::sync::RwLock::new(overlay::Overlay::default()),
+            caches: Caches::default(),
         }
     }
 

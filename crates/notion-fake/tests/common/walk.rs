@@ -27,9 +27,14 @@ pub struct Client {
 
 impl Client {
     pub fn new(fake: &FakeNotion) -> Arc<Client> {
+        Client::to(fake.addr(), fake.token())
+    }
+
+    /// A client of the server at `addr`.
+    pub fn to(addr: std::net::SocketAddr, token: &str) -> Arc<Client> {
         Arc::new(Client {
-            addr: fake.addr(),
-            token: fake.token().to_owned(),
+            addr,
+            token: token.to_owned(),
             pool: Mutex::new(Vec::new()),
         })
     }
@@ -374,8 +379,13 @@ where
 
 /// Reads the whole workspace the way a complete reader must (see `MinRequests`).
 pub async fn walk(fake: &FakeNotion, o: WalkOptions) -> Walked {
+    walk_with(Client::new(fake), o).await
+}
+
+/// [`walk`] with a given client.
+pub async fn walk_with(client: Arc<Client>, o: WalkOptions) -> Walked {
     let w = Arc::new(Walker {
-        client: Client::new(fake),
+        client,
         o,
         out: Mutex::new(Walked::default()),
     });
