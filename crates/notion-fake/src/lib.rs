@@ -1,27 +1,172 @@
 //! A faithful fake of the Notion API, for tests, benchmarks and the no-token demo.
 //!
-//! It serves a generated (seeded, deterministic, lazily materialised) or hand-made demo
-//! workspace over HTTP/1.1 on 127.0.0.1, behaving like Notion where connectors have broken
-//! before: versions, opaque cursors, page sizes, the 10,000-row query cap, 25-item property
-//! truncation, minute timestamps, search lag, unshared objects, capabilities, per-connection
-//! rate-limit windows, OAuth with refresh-token rotation, and injectable faults and latency.
+//! It serves a generated workspace (seeded, deterministic, built on demand from the ids, so
+//! 100,000 pages cost no memory) or the hand-made demo workspace over HTTP/1.1 on 127.0.0.1,
+//! and behaves like Notion where connectors have broken before: versions, opaque cursors, page
+//! sizes, the 10,000-row query cap, relation and people values cut at 25, minute timestamps,
+//! search lag, unshared objects, capabilities, per-connection rate-limit windows, OAuth with
+//! refresh-token rotation, and injectable faults and latency. Every object is a `notion-model`
+//! value shaped for the request's `Notion-Version`; every body the fake serves validates
+//! against the SDK-derived schemas in `fixtures/schemas`.
 //!
 //! # Starting it in a test
 //!
 //! ```
-//! use notion_fake::{FakeNotion, GenConfig, Options, WorkspaceSpec};
+//! use notion_fake::{FakeNotion, GenConfig, Options, ReadOptions, Stream, WorkspaceSpec};
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), notion_fake::FakeError> {
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let fake = FakeNotion::start(WorkspaceSpec::Generated(GenConfig::small()), Options::default()).await?;
-//! let url = fake.base_url(); // e.g. http://127.0.0.1:41234
-//! assert!(url.starts_with("http://127.0.0.1:"));
-//! // Send `Authorization: Bearer <fake.token()>` and `Notion-Version: 2026-03-11`.
-//! assert_eq!(fake.counters().total(), 0);
+//! assert!(fake.base_url().starts_with("http://127.0.0.1:"));
+//!
+//! // Any HTTP client: `Authorization: Bearer <token>` and a `Notion-Version` header.
+//! let mut tcp = tokio::net::TcpStream::connect(fake.addr()).await?;
+//! let request = format!(
+//!     "GET /v1/users/me HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {}\r\n\
+//!      notion-version: 2026-03-11\r\nconnection: close\r\n\r\n",
+//!     fake.token()
+//! );
+//! tcp.write_all(request.as_bytes()).await?;
+//! let mut response = String::new();
+//! tcp.read_to_string(&mut response).await?;
+//! assert!(response.starts_with("HTTP/1.1 200"));
+//! assert!(response.contains("\"object\":\"user\""));
+//!
+//! // What the server saw, and what a complete read needs and must find.
+//! assert_eq!(fake.counters().total(), 1);
+//! let minimum = fake.min_requests(ReadOptions::default());
+//! assert!(minimum.total() > 100);
+//! let pages = fake.ground_truth(Stream::Pages, notion_fake::ApiVersion::V2026_03_11).count();
+//! assert!(pages > 50);
+//!
+//! // Change the workspace as a user would; timestamps move with the fake clock.
+//! fake.advance(std::time::Duration::from_secs(120));
+//! let page = fake.ground_truth(Stream::Pages, notion_fake::ApiVersion::V2026_03_11).next().unwrap().id;
+//! fake.add_block(page, "A new paragraph")?;
 //! fake.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The binary does the same from a shell: `notion-fake --workspace e2e --port 0` prints
+//! `notion-fake listening on http://127.0.0.1:PORT` (`--help` lists every flag).
+//!
+//! # Workspaces
+//!
+//! [`WorkspaceSpec::Demo`] (`--workspace demo`) is a small team wiki written by hand in
+//! `fixtures/demo/` (compiled in): three people and two bots, a "Team Handbook" page tree using
+//! every block type with inline comments, and a "Projects" database with two data sources
+//! ("Projects" and "Archive") covering every property type, 30 rows with content and comments.
+//!
+//! [`WorkspaceSpec::Generated`] takes a [`GenConfig`]: the seed and size knobs (people and bots,
+//! databases, every n-th database with two data sources, rows per data source, standalone
+//! pages, blocks per page and per row, nesting depth, child pages and child databases, pages
+//! never shared, comments on pages and on every n-th block), the block and property [`Mix`], and
+//! the named [`Features`]. Presets (counts as read by a complete reader):
+//!
+//! | Preset | Users | Databases / data sources | Pages (rows) | Blocks | Comments | Minimum requests |
+//! |---|---|---|---|---|---|---|
+//! | [`GenConfig::small`] (`small`) | 8 | 4 / 5 | 73 (60) | 476 | 164 | 692 |
+//! | [`GenConfig::e2e`] (`e2e`) | 34 | 4 / 6 | 12,573 (12,560) | 701 | 233 | 26,350 |
+//! | [`GenConfig::e2e_without_big_rows`] | 34 | 4 / 6 | 154 (141) | 944 | 340 | 1,536 |
+//! | [`GenConfig::bench`]`(n)` (`bench-N`, `bench` = 100,000) | 43 | n/1000 / n/1000 | n (n/2) | 30 n | ≈ n/2 | ≈ 32 n |
+//! | demo (`demo`) | 5 | 1 / 2 | 35 (30) | 202 | 35 | 296 |
+//!
+//! `e2e` turns on every named feature: a page nested 12 levels deep, a page with 120 top-level
+//! blocks that have children, a row whose relation lists 80 rows and whose people value lists 30
+//! people, a 12,500-row data source (beyond the query cap; its rows have no content and no
+//! comments and a small schema, so a complete read stays cheap), a database with two data
+//! sources, synced blocks (duplicates in other pages than their original), tables, column lists
+//! and tabs, inner-block comments, child pages and child databases, and unshared pages that
+//! relations, mentions and links point at. In the rich mix a "showcase" page holds one block of
+//! every type and rich text of every kind, and data sources have every property type.
+//!
+//! # Versions
+//!
+//! `2025-09-03` and `2026-03-11` shapes for every endpoint (`archived` mirrors `in_trash` before
+//! 2026-03-11; meeting notes are `transcription` blocks before 2026-03-11). `2022-06-28` is
+//! answered for the endpoints Airbyte's Python connector calls, in that version's shapes: users,
+//! search (filter value `database`; database objects carry `properties`, the schema of their
+//! data source; databases with two data sources are left out), `GET /v1/databases/{id}` and
+//! `POST /v1/databases/{id}/query` (rows with `database_id` parents; a database with two data
+//! sources answers `validation_error`, as Notion does), pages, property items, blocks, block
+//! children and comments. No `Notion-Version` is 400 `missing_version`; an unknown one is 400
+//! `validation_error`.
+//!
+//! # Behaviour
+//!
+//! * **Trash.** Search without an `in_trash` filter and queries without `in_trash: true` leave
+//!   trashed pages out. Search with `filter: {"in_trash": true}` (optionally with the object
+//!   filter) returns the trashed pages only: standalone pages, child pages and rows, sorted like
+//!   any search. A query with `"in_trash": true` returns the trashed rows only.
+//!   `GET /v1/pages/{id}` of a trashed page answers with `in_trash: true` (and `archived: true`
+//!   before 2026-03-11). Trashing and restoring bump the page's `last_edited_time`. Ground truth
+//!   and the minimum requests leave trashed pages out.
+//! * **Comments bump timestamps.** Adding a comment bumps the `last_edited_time` of the block it
+//!   is on and of that block's page; a page-level comment bumps the page.
+//! * **`Date` header.** Every response (errors, faults and proxy pages too) carries `Date`, the
+//!   fake clock's now as an RFC 7231 IMF-fixdate.
+//! * **Synced blocks.** A duplicate `synced_block` (with `synced_from`) has `has_children: true`
+//!   and its children endpoint returns the original's children, with the same ids. Originals live
+//!   in shared pages. A complete reader reads each block once, under the page where it lives,
+//!   and does not descend into duplicates.
+//! * **Child pages and databases.** A `child_page` block is its page (same id, times and
+//!   authors); its children endpoint lists the page's content. Generated child pages, child
+//!   databases and their data sources and rows are not in search.
+//! * **Pages and blocks** carry minute-precision times (`2026-07-04T09:08:00.000Z`), databases
+//!   and data sources millisecond times with an offset (`2026-07-04T09:08:57.778+00:00`).
+//!   Notion-hosted file URLs are signed per hour of the fake clock and expire at the end of it.
+//! * **Queries** filter on timestamps and on property values (checkbox, number, select, status,
+//!   multi-select, text types, date, people, relation, created/edited by, files, formula,
+//!   rollup and unique id conditions, nested `and`/`or`) and sort by timestamps or properties
+//!   (empty values last). They stop at 10,000 results; the last page then carries
+//!   `request_status: {type: "incomplete", incomplete_reason: "query_result_limit_reached"}`.
+//! * **Property items**: `title`, `rich_text`, `people`, `relation` and `rollup` are paginated
+//!   lists of one-element items with `property_item.next_url`; other types are one item.
+//!
+//! # The minimum number of requests
+//!
+//! [`FakeNotion::min_requests`] is what a complete read costs with `page_size` 100 everywhere:
+//!
+//! * `ceil(users / 100)` list-users requests (at least 1);
+//! * one unfiltered search: `ceil(visible pages and data sources / 100)` (at least 1);
+//! * one retrieve per shared database, and one per data source that search does not show;
+//! * per data source, `ceil(rows / 100)` query requests (at least 1), trashed rows excluded;
+//!   past the 10,000-row cap a reader continues with a window (for example `created_time`
+//!   after the last row seen), whose pages count the same way;
+//! * one page retrieve per page that is not a row and that search does not return (child pages,
+//!   found through `child_page` blocks);
+//! * `ceil(children / 100)` block-children requests (at least 1) for every page, and for every
+//!   block with children except `child_page` / `child_database` blocks and duplicate synced
+//!   blocks;
+//! * comments: `ceil(n / 100)` (at least 1) per page, and per block when inner-block comments
+//!   are read ([`ReadOptions`]), not for `child_page` / `child_database` blocks;
+//! * `ceil(n / 100)` property-item requests per relation or people value longer than 25, when
+//!   truncated values are completed.
+//!
+//! [`FakeNotion::ground_truth`] lists, lazily, every object such a read must find, exactly as
+//! served.
+//!
+//! # Faults, latency and limits
+//!
+//! Per endpoint and probability ([`FaultRule`], reproducible from a seed) or scripted for the
+//! next N requests ([`FakeNotion::script_fault`]): 500, 502 with an HTML body, 503, 504, 529 with
+//! `Retry-After`, a connection reset, a stall, a body cut short of its `Content-Length`. Fixed or
+//! jittered latency per endpoint, on tokio time (so `tokio::time::pause` skips it). Rate limit:
+//! a budget per token per 60-second window (default 180), then 429 with an integer
+//! `Retry-After` and `additional_data`. Tokens can be revoked, expire after N requests, or lose
+//! capabilities (403 `restricted_resource`).
+//!
+//! # Mutations
+//!
+//! The handle edits the workspace as a user would, at the fake clock's now, bumping
+//! `last_edited_time` as Notion does: [`FakeNotion::edit_page_properties`],
+//! [`FakeNotion::trash_page`], [`FakeNotion::restore_page`], [`FakeNotion::add_block`],
+//! [`FakeNotion::edit_block`], [`FakeNotion::remove_block`], [`FakeNotion::add_comment`],
+//! [`FakeNotion::add_row`], [`FakeNotion::add_data_source`] and [`FakeNotion::unshare`]. Queries
+//! see a change at once; search sees it after the configured lag. Counters, ground truth and
+//! the minimum requests follow.
 
 mod accounting;
 mod api;
@@ -227,7 +372,8 @@ impl FakeNotion {
         accounting::min_requests(&self.shared, options)
     }
 
-    /// Every object of `stream` a complete reader must see, as served in `version`, lazily.
+    /// Every object of `stream` a complete reader must see, exactly as served now in `version`,
+    /// lazily (see the crate docs).
     pub fn ground_truth(
         &self,
         stream: Stream,
@@ -253,12 +399,12 @@ impl FakeNotion {
         self.shared.ws.edit_page_properties(&page, map, self.now())
     }
 
-    /// Moves a page to the trash.
+    /// Moves a page to the trash; bumps its `last_edited_time`.
     pub fn trash_page(&self, page: Id) -> Result<(), FakeError> {
         self.shared.ws.set_trashed(&page, true, self.now())
     }
 
-    /// Restores a page from the trash.
+    /// Restores a page from the trash; bumps its `last_edited_time`.
     pub fn restore_page(&self, page: Id) -> Result<(), FakeError> {
         self.shared.ws.set_trashed(&page, false, self.now())
     }
@@ -278,17 +424,19 @@ impl FakeNotion {
         self.shared.ws.remove_block(&block, self.now())
     }
 
-    /// Adds a comment on a page or block (nothing else changes).
+    /// Adds a comment on a page or block; bumps the `last_edited_time` of the block and of its
+    /// page (a page-level comment bumps the page).
     pub fn add_comment(&self, parent: Id, text: &str) -> Result<Id, FakeError> {
         self.shared.ws.add_comment(&parent, text, self.now())
     }
 
-    /// Adds a row to a data source.
+    /// Adds a row (empty values but the title) to a data source; returns its page id.
     pub fn add_row(&self, data_source: Id, title: &str) -> Result<Id, FakeError> {
         self.shared.ws.add_row(&data_source, title, self.now())
     }
 
-    /// Adds a data source to a database.
+    /// Adds a data source (with a title property only) to a database; returns its id. Search
+    /// does not show it: readers find it through the database.
     pub fn add_data_source(&self, database: Id, title: &str) -> Result<Id, FakeError> {
         self.shared.ws.add_data_source(&database, title, self.now())
     }

@@ -13,11 +13,13 @@ pub struct Features {
     pub big_relation: bool,
     /// Row 0 of the first data source lists more than 25 people (needs `people` ≥ 30).
     pub many_people: bool,
-    /// The first data source has 12,500 rows (beyond the 10,000-row query cap).
+    /// The first data source has 12,500 rows (beyond the 10,000-row query cap). Its rows have
+    /// no content, no comments and the small schema, so reading all of them stays cheap.
     pub big_data_source: bool,
     /// Database 1 has two data sources (besides any from `two_source_every`).
     pub two_source_database: bool,
-    /// Pages get synced blocks (original and duplicate), tables, column lists and tabs.
+    /// Standalone and child pages get synced blocks (an original, and a duplicate of the
+    /// showcase page's original), tables, column lists and tabs.
     pub layout_blocks: bool,
 }
 
@@ -40,7 +42,8 @@ impl Features {
 pub enum Mix {
     /// Text blocks only (paragraphs, headings, lists, toggles) and a small schema (fast).
     Simple,
-    /// Every block type and every property type.
+    /// Every block type and every property type; a "showcase" page holds one block of every
+    /// type and rich text of every kind.
     #[default]
     Rich,
 }
@@ -116,10 +119,11 @@ impl GenConfig {
         }
     }
 
-    /// The end-to-end preset: a small workspace with every special feature (12-level nesting,
-    /// a page with 120 blocks that have children, 80-target relation, 30 people, a 12,500-row
-    /// data source, a database with two data sources, inner-block comments, child pages and
-    /// databases, synced blocks, tables, column lists, tabs, unshared pages).
+    /// The end-to-end preset: a small workspace with every named feature (12-level nesting,
+    /// a page with 120 blocks that have children, an 80-row relation, 30 people, a 12,500-row
+    /// data source whose rows have no content, no comments and the small schema, a database
+    /// with two data sources, inner-block comments, child pages and databases, synced blocks,
+    /// tables, column lists, tabs, unshared pages).
     pub fn e2e() -> Self {
         GenConfig {
             people: 32,

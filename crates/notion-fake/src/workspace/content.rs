@@ -171,7 +171,7 @@ const STATUS_GROUPS: [(&str, &str, Color, usize); 3] = [
 ];
 
 fn ts(t: DateTime<Utc>) -> Timestamp {
-    Timestamp::from_datetime(t)
+    crate::clock::notion_time(t)
 }
 
 /// Databases and data sources write millisecond times with an offset, as Notion does.

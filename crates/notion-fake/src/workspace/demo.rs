@@ -930,6 +930,13 @@ impl Builder {
     }
 }
 
+/// Synced blocks while loading: duplicates waiting for their original, originals by key.
+#[derive(Default)]
+struct Synced {
+    duplicates: Vec<(Id, String)>,
+    originals: HashMap<String, Id>,
+}
+
 /// State while expanding the blocks of one page.
 struct PageCtx {
     page: Id,
@@ -1071,8 +1078,7 @@ impl Demo {
             comments: HashMap::new(),
             comment_objs: HashMap::new(),
         };
-        let mut synced: Vec<(Id, String)> = Vec::new();
-        let mut synced_keys: HashMap<String, Id> = HashMap::new();
+        let mut synced = Synced::default();
         // Standalone and child pages.
         for p in &pages {
             let (id, title) = b.pages[&p.key].clone();
@@ -1118,24 +1124,17 @@ impl Demo {
                 by,
                 edited_by,
             };
-            demo.add_blocks(
-                &b,
-                &ctx,
-                id,
-                &p.blocks,
-                &p.key,
-                &mut synced,
-                &mut synced_keys,
-            )?;
+            demo.add_blocks(&b, &ctx, id, &p.blocks, &p.key, &mut synced)?;
             demo.add_comments(&b, id, id, &p.comments, &p.key)?;
         }
         // Databases, data sources and rows.
         for d in &databases {
-            demo.add_database(&b, d, &mut synced, &mut synced_keys)?;
+            demo.add_database(&b, d, &mut synced)?;
         }
         // Duplicate synced blocks point at their originals.
-        for (dup, key) in synced {
-            let original = *synced_keys
+        for (dup, key) in synced.duplicates {
+            let original = *synced
+                .originals
                 .get(&key)
                 .ok_or_else(|| bad(format!("unknown synced block `{key}`")))?;
             if let Some(db) = demo.blocks.get_mut(&dup) {
@@ -1194,7 +1193,6 @@ impl Demo {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn add_blocks(
         &mut self,
         b: &Builder,
@@ -1202,8 +1200,7 @@ impl Demo {
         parent: Id,
         specs: &[Value],
         path: &str,
-        synced: &mut Vec<(Id, String)>,
-        synced_keys: &mut HashMap<String, Id>,
+        synced: &mut Synced,
     ) -> Result<(), FakeError> {
         let mut ids = Vec::with_capacity(specs.len());
         for (i, spec) in specs.iter().enumerate() {
@@ -1219,7 +1216,7 @@ impl Demo {
                 && s.synced_from == Some(None)
                 && e.synced_from.is_none()
             {
-                synced_keys.insert(k.to_owned(), id);
+                synced.originals.insert(k.to_owned(), id);
             }
             let block_parent = if parent == ctx.page {
                 Parent::page(ctx.page)
@@ -1250,7 +1247,7 @@ impl Demo {
                 block = block.with_children(!e.children.is_empty());
             }
             if let Some(k) = &e.synced_from {
-                synced.push((id, k.clone()));
+                synced.duplicates.push((id, k.clone()));
             }
             if self
                 .blocks
@@ -1268,7 +1265,7 @@ impl Demo {
             }
             ids.push(id);
             if e.child_ref.is_none() {
-                self.add_blocks(b, ctx, id, &e.children, &here, synced, synced_keys)?;
+                self.add_blocks(b, ctx, id, &e.children, &here, synced)?;
                 // Meeting notes point at their three sections.
                 if let Some(DemoBlock {
                     block:
@@ -1357,8 +1354,7 @@ impl Demo {
         &mut self,
         b: &Builder,
         d: &DatabaseSpec,
-        synced: &mut Vec<(Id, String)>,
-        synced_keys: &mut HashMap<String, Id>,
+        synced: &mut Synced,
     ) -> Result<(), FakeError> {
         let (id, _) = b.databases[&d.key].clone();
         let parent = if d.parent == "workspace" {
@@ -1407,7 +1403,7 @@ impl Demo {
             self.ds_database.insert(ds_id, id);
             let mut rows = Vec::new();
             for (n, r) in ds.rows.iter().enumerate() {
-                let row = self.add_row(b, id, ds_id, ds, &schema, r, n, synced, synced_keys)?;
+                let row = self.add_row(b, (id, ds_id), ds, &schema, (r, n), synced)?;
                 rows.push(row);
             }
             self.ds_rows.insert(ds_id, rows);
@@ -1548,18 +1544,15 @@ impl Demo {
         Ok(out)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Adds row `n` of data source `ds` (`ids`: the database and data source ids).
     fn add_row(
         &mut self,
         b: &Builder,
-        db: Id,
-        ds_id: Id,
+        (db, ds_id): (Id, Id),
         ds: &DataSourceSpec,
         schema: &PropertySchemas,
-        r: &RowSpec,
-        n: usize,
-        synced: &mut Vec<(Id, String)>,
-        synced_keys: &mut HashMap<String, Id>,
+        (r, n): (&RowSpec, usize),
+        synced: &mut Synced,
     ) -> Result<Id, FakeError> {
         let id = b.rows[&r.key].0;
         let created = instant(&r.created)?;
@@ -1776,7 +1769,7 @@ impl Demo {
             by,
             edited_by,
         };
-        self.add_blocks(b, &ctx, id, &r.blocks, &r.key, synced, synced_keys)?;
+        self.add_blocks(b, &ctx, id, &r.blocks, &r.key, synced)?;
         self.add_comments(b, id, id, &r.comments, &r.key)?;
         Ok(id)
     }
