@@ -41,6 +41,42 @@ impl Ctx<'_> {
             .map(|(_, v)| v.into_owned())
     }
 
+    /// The `filter_properties` query parameter (repeated, or as `filter_properties[]`):
+    /// property ids or names to keep in page objects; `None` when absent.
+    pub(crate) fn filter_properties(&self) -> Option<Vec<String>> {
+        let keep: Vec<String> = url::form_urlencoded::parse(self.query.as_bytes())
+            .filter(|(k, _)| k == "filter_properties" || k == "filter_properties[]")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        (!keep.is_empty()).then_some(keep)
+    }
+
+    /// A page as a list item of this request: from the serialized-page cache when the
+    /// workspace is unchanged and nothing trims its properties.
+    pub(crate) fn page_item(&self, id: &Id) -> Option<Item> {
+        let ws = &self.shared.ws;
+        if self.filter_properties().is_none() && ws.unchanged() {
+            return ws.page_json(id, self.version, self.now).map(Item::Json);
+        }
+        ws.page(id, self.now)
+            .map(|p| Item::Page(Box::new(self.page_out(p))))
+    }
+
+    /// A page as served for this request: shaped for the version, properties trimmed to
+    /// `filter_properties`.
+    pub(crate) fn page_out(&self, mut page: notion_model::Page) -> notion_model::Page {
+        if let (Some(keep), Some(props)) = (self.filter_properties(), &mut page.properties) {
+            props.retain(|name, v| {
+                keep.iter().any(|k| {
+                    k == name
+                        || v.id.as_deref() == Some(k.as_str())
+                        || v.id.as_deref().map(percent_decode).as_deref() == Some(k.as_str())
+                })
+            });
+        }
+        render::page(page, self.version)
+    }
+
     pub(crate) fn json_body(&self) -> Result<serde_json::Map<String, Value>, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(serde_json::Map::new());
@@ -293,7 +329,7 @@ fn retrieve_page(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
         return Err(ctx.not_found("page", &id));
     }
     match ctx.shared.ws.page(&id, ctx.now) {
-        Some(p) => ctx.respond(&render::page(p, ctx.version)),
+        Some(p) => ctx.respond(&ctx.page_out(p)),
         None => Err(ctx.not_found("page", &id)),
     }
 }
@@ -373,7 +409,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// One property item for a value that is not paginated.
-fn single_item(id: &str, kind: &PropertyValueKind) -> Option<PropertyItemKind> {
+fn single_item(kind: &PropertyValueKind) -> Option<PropertyItemKind> {
     use PropertyItemKind as I;
     use PropertyValueKind as K;
     Some(match kind.clone() {
@@ -396,10 +432,7 @@ fn single_item(id: &str, kind: &PropertyValueKind) -> Option<PropertyItemKind> {
         K::Button(v) => I::Button(v),
         K::Place(v) => I::Place(v),
         K::Verification(v) => I::Verification(v),
-        _ => {
-            let _ = id;
-            return None;
-        }
+        _ => return None,
     })
 }
 
@@ -501,7 +534,7 @@ fn page_property(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
             )
         }
         other => {
-            let kind = single_item(&pid, other).ok_or_else(|| {
+            let kind = single_item(other).ok_or_else(|| {
                 ApiError::validation(format!(
                     "Property {decoded} of type {} cannot be read through this endpoint.",
                     value.type_name()

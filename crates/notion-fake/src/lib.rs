@@ -122,6 +122,7 @@
 //!   rollup and unique id conditions, nested `and`/`or`) and sort by timestamps or properties
 //!   (empty values last). They stop at 10,000 results; the last page then carries
 //!   `request_status: {type: "incomplete", incomplete_reason: "query_result_limit_reached"}`.
+//!   `filter_properties` (ids or names) trims the page objects of queries and page retrieves.
 //! * **Property items**: `title`, `rich_text`, `people`, `relation` and `rollup` are paginated
 //!   lists of one-element items with `property_item.next_url`; other types are one item.
 //!

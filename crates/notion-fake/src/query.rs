@@ -4,7 +4,7 @@ use bytes::Bytes;
 use notion_model::{Id, RequestStatus};
 use serde_json::Value;
 
-use crate::api::{Ctx, database_item, list, page_req_body, paginate};
+use crate::api::{Ctx, database_item, page_req_body, paginate};
 use crate::cursor::{CursorKind, scope_hash};
 use crate::error::ApiError;
 use crate::filter::{Filter, Sort};
@@ -123,9 +123,7 @@ pub(crate) fn search(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     let mut results = Vec::with_capacity(range.len());
     for e in &entries[range] {
         let item = match e.obj {
-            Obj::Page(id) => ws
-                .page(&id, ctx.now)
-                .map(|p| Item::Page(Box::new(render::page(p, ctx.version)))),
+            Obj::Page(id) => ctx.page_item(&id),
             Obj::DataSource(id) => ws
                 .data_source(&id)
                 .map(|d| Item::DataSource(Box::new(render::data_source(d, ctx.version)))),
@@ -138,7 +136,7 @@ pub(crate) fn search(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     } else {
         "page_or_data_source"
     };
-    ctx.respond(&list(ty, results, next))
+    render::list_body(ty, &results, next.as_deref(), None, &ctx.request_id)
 }
 
 pub(crate) fn query_data_source(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
@@ -228,23 +226,25 @@ fn run_query(ctx: &Ctx<'_>, ds: &Id) -> Result<Bytes, ApiError> {
         &[u8::from(in_trash)],
     ]);
     let (range, next) = paginate(ctx, CursorKind::Query, scope, capped, &req)?;
-    let results: Vec<_> = matched[range]
+    let results: Vec<Item> = matched[range]
         .iter()
-        .filter_map(|r| ws.page(&r.id, ctx.now))
-        .map(|p| render::page(p, ctx.version))
+        .filter_map(|r| ctx.page_item(&r.id))
         .collect();
     let ty = if ctx.version.is_legacy() {
         "page_or_database"
     } else {
         "page_or_data_source"
     };
-    let mut response = list(ty, results, next.clone());
-    if next.is_none() && total > QUERY_CAP {
-        response.request_status = Some(RequestStatus {
-            status: Some("incomplete".to_owned()),
-            incomplete_reason: Some("query_result_limit_reached".to_owned()),
-            extra: Default::default(),
-        });
-    }
-    ctx.respond(&response)
+    let status = (next.is_none() && total > QUERY_CAP).then(|| RequestStatus {
+        status: Some("incomplete".to_owned()),
+        incomplete_reason: Some("query_result_limit_reached".to_owned()),
+        extra: Default::default(),
+    });
+    render::list_body(
+        ty,
+        &results,
+        next.as_deref(),
+        status.as_ref(),
+        &ctx.request_id,
+    )
 }

@@ -27,6 +27,8 @@ pub(crate) enum Item {
     Page(Box<Page>),
     Block(Box<Block>),
     Comment(Box<Comment>),
+    /// An object already serialized.
+    Json(std::sync::Arc<str>),
 }
 
 impl Serialize for Item {
@@ -38,6 +40,10 @@ impl Serialize for Item {
             Item::Page(x) => x.serialize(s),
             Item::Block(x) => x.serialize(s),
             Item::Comment(x) => x.serialize(s),
+            // Lists holding serialized items are written by `list_body`.
+            Item::Json(_) => Err(serde::ser::Error::custom(
+                "a serialized item must be written with list_body",
+            )),
         }
     }
 }
@@ -116,8 +122,50 @@ thread_local! {
 /// Buffers larger than this are not kept between requests.
 const KEEP: usize = 4 << 20;
 
-/// Serializes `value` followed by `"request_id"` (added as the last member of the object).
-pub(crate) fn body<T: Serialize + ?Sized>(value: &T, request_id: &str) -> Result<Bytes, ApiError> {
+/// A list response (`{object: "list", results, next_cursor, has_more, type, <type>: {},
+/// request_status?}`) whose items may be already serialized, followed by `"request_id"`.
+pub(crate) fn list_body(
+    ty: &str,
+    items: &[Item],
+    next: Option<&str>,
+    status: Option<&notion_model::RequestStatus>,
+    request_id: &str,
+) -> Result<Bytes, ApiError> {
+    with_buffer(|buf| {
+        let err = |_| ApiError::internal();
+        buf.extend_from_slice(b"{\"object\":\"list\",\"results\":[");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            match item {
+                Item::Json(json) => buf.extend_from_slice(json.as_bytes()),
+                other => serde_json::to_writer(&mut *buf, other).map_err(err)?,
+            }
+        }
+        buf.extend_from_slice(b"],\"next_cursor\":");
+        serde_json::to_writer(&mut *buf, &next).map_err(err)?;
+        buf.extend_from_slice(if next.is_some() {
+            b",\"has_more\":true,\"type\":"
+        } else {
+            b",\"has_more\":false,\"type\":"
+        });
+        serde_json::to_writer(&mut *buf, ty).map_err(err)?;
+        buf.push(b',');
+        serde_json::to_writer(&mut *buf, ty).map_err(err)?;
+        buf.extend_from_slice(b":{}");
+        if let Some(status) = status {
+            buf.extend_from_slice(b",\"request_status\":");
+            serde_json::to_writer(&mut *buf, status).map_err(err)?;
+        }
+        buf.push(b'}');
+        append_request_id(buf, request_id);
+        Ok(())
+    })
+}
+
+/// Runs `f` on the cleared per-thread buffer and returns its content.
+fn with_buffer(f: impl FnOnce(&mut Vec<u8>) -> Result<(), ApiError>) -> Result<Bytes, ApiError> {
     BUFFER.with(|cell| {
         let mut fresh = Vec::new();
         let mut guard = cell.try_borrow_mut();
@@ -126,13 +174,21 @@ pub(crate) fn body<T: Serialize + ?Sized>(value: &T, request_id: &str) -> Result
             Err(_) => &mut fresh,
         };
         buf.clear();
-        serde_json::to_writer(&mut *buf, value).map_err(|_| ApiError::internal())?;
-        append_request_id(buf, request_id);
+        f(buf)?;
         let out = Bytes::copy_from_slice(buf);
         if buf.capacity() > KEEP {
             *buf = Vec::with_capacity(64 * 1024);
         }
         Ok(out)
+    })
+}
+
+/// Serializes `value` followed by `"request_id"` (added as the last member of the object).
+pub(crate) fn body<T: Serialize + ?Sized>(value: &T, request_id: &str) -> Result<Bytes, ApiError> {
+    with_buffer(|buf| {
+        serde_json::to_writer(&mut *buf, value).map_err(|_| ApiError::internal())?;
+        append_request_id(buf, request_id);
+        Ok(())
     })
 }
 

@@ -31,6 +31,7 @@ async fn e2e_preset_full_read() {
             version: common::V26,
             read,
             validate: false,
+            keep: false,
             concurrency: 8,
         },
     )

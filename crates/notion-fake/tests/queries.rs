@@ -420,3 +420,36 @@ async fn property_items_paginate_long_values() {
         "validation_error",
     );
 }
+
+#[tokio::test]
+async fn filter_properties_trims_page_objects() {
+    let fake = start(GenConfig::small()).await;
+    let ds = first_data_source(&fake);
+    let q = post(
+        &fake,
+        &format!("/v1/data_sources/{ds}/query?filter_properties=title&filter_properties=d0n%253F"),
+        &json!({"page_size": 3}),
+    )
+    .await
+    .json();
+    for r in q["results"].as_array().unwrap() {
+        let names: BTreeSet<&str> = r["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(names, BTreeSet::from(["Done", "Name"]));
+    }
+    let row = q["results"][0]["id"].as_str().unwrap();
+    let p = get(
+        &fake,
+        &format!("/v1/pages/{row}?filter_properties[]=Estimate"),
+    )
+    .await
+    .json();
+    assert_eq!(p["properties"].as_object().unwrap().len(), 1);
+    assert_eq!(p["properties"]["Estimate"]["type"], "number");
+    let all = get(&fake, &format!("/v1/pages/{row}")).await.json();
+    assert!(all["properties"].as_object().unwrap().len() > 20);
+}

@@ -118,6 +118,7 @@ async fn read_and_check(fake: &FakeNotion, versions: &[(&'static str, ApiVersion
                 version: v,
                 read,
                 validate: true,
+                keep: true,
                 concurrency: 4,
             },
         )

@@ -119,7 +119,9 @@ pub(crate) fn run(args: FakeArgs) -> Result<()> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let (requests, bytes, blocks, elapsed) = rt.block_on(load(&url, &args))?;
+    let result = rt.block_on(load(&url, &args, pid))?;
+    let (requests, bytes, blocks, elapsed) =
+        (result.requests, result.bytes, result.blocks, result.elapsed);
     let peak_rss = peak_rss_kib(pid).unwrap_or(0);
     drop(server);
 
@@ -130,6 +132,10 @@ pub(crate) fn run(args: FakeArgs) -> Result<()> {
         startup.as_secs_f64()
     );
     println!("  RSS after start  {:.1} MiB", startup_rss as f64 / 1024.0);
+    println!(
+        "  search           {:.3} s for the ids of 2,000 pages (the first request builds the search index)",
+        result.first_search.as_secs_f64()
+    );
     println!("  peak RSS         {:.1} MiB", peak_rss as f64 / 1024.0);
     println!(
         "  block children   {requests} requests in {:.2} s on {} connections: {:.0} req/s, {:.1} blocks/response, {:.1} MB/s",
@@ -139,6 +145,15 @@ pub(crate) fn run(args: FakeArgs) -> Result<()> {
         blocks as f64 / requests.max(1) as f64,
         bytes as f64 / elapsed.as_secs_f64() / 1e6,
     );
+    if let Some(cpu) = result.server_cpu {
+        let per = cpu.as_secs_f64() / requests.max(1) as f64;
+        println!(
+            "  server CPU       {:.1} µs per request ({:.0} req/s per fully used core; {:.2} cores used)",
+            per * 1e6,
+            1.0 / per,
+            cpu.as_secs_f64() / elapsed.as_secs_f64(),
+        );
+    }
     Ok(())
 }
 
@@ -209,12 +224,37 @@ fn count_blocks(body: &[u8]) -> u64 {
     body.windows(NEEDLE.len()).filter(|w| *w == NEEDLE).count() as u64
 }
 
-async fn load(addr: &str, args: &FakeArgs) -> Result<(u64, u64, u64, Duration)> {
+/// CPU time (user + system) a process used so far, from `/proc/PID/stat` (clock ticks of
+/// 1/100 s, Linux's `USER_HZ`).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// What the load phase measured.
+struct LoadResult {
+    requests: u64,
+    bytes: u64,
+    blocks: u64,
+    elapsed: Duration,
+    first_search: Duration,
+    server_cpu: Option<Duration>,
+}
+
+async fn load(addr: &str, args: &FakeArgs, pid: u32) -> Result<LoadResult> {
+    let searched = Instant::now();
     let ids = std::sync::Arc::new(page_ids(addr, 2000).await?);
+    let first_search = searched.elapsed();
     if ids.is_empty() {
         bail!("search returned no page");
     }
 
+    let cpu_before = cpu_time(pid);
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -249,5 +289,17 @@ async fn load(addr: &str, args: &FakeArgs) -> Result<(u64, u64, u64, Duration)> 
         bytes += b;
         blocks += c;
     }
-    Ok((n, bytes, blocks, start.elapsed()))
+    let elapsed = start.elapsed();
+    let server_cpu = match (cpu_before, cpu_time(pid)) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    Ok(LoadResult {
+        requests: n,
+        bytes,
+        blocks,
+        elapsed,
+        first_search,
+        server_cpu,
+    })
 }

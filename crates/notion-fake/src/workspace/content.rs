@@ -382,7 +382,7 @@ impl Gen {
     }
 
     /// One rich-text item of kind `k` (0..16): styled text, a link, an equation, or a mention.
-    fn rich_item(&self, k: u32, rng: &mut Rng, page: u32) -> RichText {
+    fn rich_item(&self, k: u32, rng: &mut Rng) -> RichText {
         let styled = |rng: &mut Rng, f: fn(&mut Annotations)| {
             let mut item = RichText::plain(format!(" {} ", text::word(rng)));
             if let Some(a) = &mut item.annotations {
@@ -485,10 +485,7 @@ impl Gen {
                 "@Me",
             ),
             15 => RichText::mention(MentionKind::CustomEmoji(self.custom_emoji()), ":bufo:"),
-            _ => {
-                let _ = page;
-                RichText::plain(text::sentence(rng, 2, 5))
-            }
+            _ => RichText::plain(text::sentence(rng, 2, 5)),
         }
     }
 
@@ -496,14 +493,14 @@ impl Gen {
     /// page every kind.
     fn rich(&self, rng: &mut Rng, page: u32) -> Vec<RichText> {
         if self.showcase() == Some(page) {
-            return (0..16).map(|k| self.rich_item(k, rng, page)).collect();
+            return (0..16).map(|k| self.rich_item(k, rng)).collect();
         }
         if self.cfg.mix == Mix::Rich && rng.chance(0.25) {
             let n = 2 + rng.below(3);
             let mut v = vec![RichText::plain(text::sentence(rng, 3, 8))];
             for _ in 0..n {
                 let k = rng.below(16) as u32;
-                v.push(self.rich_item(k, rng, page));
+                v.push(self.rich_item(k, rng));
             }
             return v;
         }
@@ -1219,7 +1216,7 @@ impl Gen {
         });
         let mut rich_text = vec![RichText::plain(text::sentence(&mut rng, 4, 12))];
         if rng.chance(0.2) {
-            rich_text.push(self.rich_item(7, &mut rng, page));
+            rich_text.push(self.rich_item(7, &mut rng));
         }
         let attachments = rng.chance(0.2).then(|| {
             vec![Attachment {

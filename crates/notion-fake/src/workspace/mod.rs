@@ -70,9 +70,26 @@ pub(crate) struct BlockInfo {
 pub(crate) struct Caches {
     pub(crate) search: std::sync::OnceLock<Vec<SearchEntry>>,
     pub(crate) search_legacy: std::sync::OnceLock<Vec<SearchEntry>>,
+    /// Page objects as served (JSON), while the workspace is unchanged; see
+    /// [`Workspace::page_json`].
+    pub(crate) page_json: std::sync::Mutex<PageJson>,
     /// Base rows of each data source with `(created, last edited)`.
     pub(crate) rows:
         std::sync::Mutex<std::collections::HashMap<Id, std::sync::Arc<Vec<live::RowTimes>>>>,
+}
+
+/// Serialized page objects by `(page, version)`, for one hour of the fake clock (signed file
+/// URLs change every hour), at most [`PageJson::LIMIT`] bytes.
+#[derive(Debug, Default)]
+pub(crate) struct PageJson {
+    hour: i64,
+    bytes: usize,
+    map: std::collections::HashMap<(Id, notion_model::ApiVersion), std::sync::Arc<str>>,
+}
+
+impl PageJson {
+    /// Past this many bytes the cache starts over.
+    const LIMIT: usize = 64 << 20;
 }
 
 /// The served workspace.
@@ -98,6 +115,49 @@ impl Workspace {
             overlay: std::sync::RwLock::new(overlay::Overlay::default()),
             caches: Caches::default(),
         }
+    }
+
+    /// A page object as served in `version`, serialized, from the cache while no mutation has
+    /// happened (search and queries serialize the same rows again and again).
+    pub(crate) fn page_json(
+        &self,
+        id: &Id,
+        version: notion_model::ApiVersion,
+        now: DateTime<Utc>,
+    ) -> Option<std::sync::Arc<str>> {
+        let hour = now.timestamp().div_euclid(3600);
+        {
+            let cache = self
+                .caches
+                .page_json
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if cache.hour == hour
+                && let Some(json) = cache.map.get(&(*id, version))
+            {
+                return Some(json.clone());
+            }
+        }
+        let page = crate::render::page(self.page(id, now)?, version);
+        let json: std::sync::Arc<str> = serde_json::to_string(&page).ok()?.into();
+        let mut cache = self
+            .caches
+            .page_json
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if cache.hour != hour || cache.bytes + json.len() > PageJson::LIMIT {
+            cache.map.clear();
+            cache.bytes = 0;
+            cache.hour = hour;
+        }
+        cache.bytes += json.len();
+        cache.map.insert((*id, version), json.clone());
+        Some(json)
+    }
+
+    /// Whether no mutation happened yet.
+    pub(crate) fn unchanged(&self) -> bool {
+        self.ov().is_empty()
     }
 
     /// The connection's own bot user.

@@ -95,6 +95,8 @@ pub struct WalkOptions {
     pub version: &'static str,
     pub read: ReadOptions,
     pub validate: bool,
+    /// Keep a copy of every object read (in [`Walked::objects`]).
+    pub keep: bool,
     pub concurrency: usize,
 }
 
@@ -139,6 +141,9 @@ impl Walker {
     }
 
     fn keep(&self, object: &Value) {
+        if !self.o.keep {
+            return;
+        }
         let id = format!(
             "{}:{}",
             object["object"].as_str().unwrap(),
