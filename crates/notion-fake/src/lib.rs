@@ -101,8 +101,9 @@
 //!   filter) returns the trashed pages only: standalone pages, child pages and rows, sorted like
 //!   any search. A query with `"in_trash": true` returns the trashed rows only.
 //!   `GET /v1/pages/{id}` of a trashed page answers with `in_trash: true` (and `archived: true`
-//!   before 2026-03-11). Trashing and restoring bump the page's `last_edited_time`. Ground truth
-//!   and the minimum requests leave trashed pages out.
+//!   before 2026-03-11). Trashing and restoring bump the page's `last_edited_time`. A trashed
+//!   page takes its child pages and child databases (their data sources and rows) out of search.
+//!   Ground truth and the minimum requests leave all of them out.
 //! * **Comments bump timestamps.** Adding a comment bumps the `last_edited_time` of the block it
 //!   is on and of that block's page; a page-level comment bumps the page.
 //! * **`Date` header.** Every response (errors, faults and proxy pages too) carries `Date`, the

@@ -1,4 +1,4 @@
-//! Small deterministic pseudo-random helpers (SplitMix64), so generation and faults are reproducible
+//! Small deterministic pseudo-random functions (SplitMix64), so generation and faults are reproducible
 //! from a seed without an extra dependency.
 
 /// Mixes a 64-bit value (the SplitMix64 finaliser). A bijection on `u64`.

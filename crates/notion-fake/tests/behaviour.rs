@@ -362,3 +362,77 @@ async fn synced_duplicates_list_the_originals_children_and_are_read_once() {
         .0;
     assert_eq!(through_dup.last().unwrap()["id"], added.to_string());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trashing_a_page_takes_its_child_pages_and_databases_along() {
+    use common::walk::{WalkOptions, walk};
+    let fake = FakeNotion::start(
+        WorkspaceSpec::Generated(GenConfig::small()),
+        Options {
+            rate_limit: None,
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    let v = ApiVersion::V2026_03_11;
+    let child_db = fake
+        .ground_truth(Stream::Databases, v)
+        .find(|d| d.object["parent"]["type"] == "page_id")
+        .unwrap();
+    let host = Id::parse(child_db.object["parent"]["page_id"].as_str().unwrap()).unwrap();
+    let children: Vec<Id> = fake
+        .ground_truth(Stream::Pages, v)
+        .filter(|p| p.object["parent"]["page_id"] == host.to_string())
+        .map(|p| p.id)
+        .collect();
+    let sources: Vec<String> = child_db.object["data_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    let rows_before = fake.ground_truth(Stream::Pages, v).count();
+    fake.trash_page(host).unwrap();
+    let pages: BTreeSet<String> = fake
+        .ground_truth(Stream::Pages, v)
+        .map(|r| r.id.to_string())
+        .collect();
+    assert!(!pages.contains(&host.to_string()));
+    for c in &children {
+        assert!(
+            !pages.contains(&c.to_string()),
+            "child page {c} left with its parent"
+        );
+    }
+    assert!(
+        pages.len() < rows_before - 1 - children.len(),
+        "the child database's rows too"
+    );
+    let dbs: BTreeSet<String> = fake
+        .ground_truth(Stream::Databases, v)
+        .map(|r| r.id.to_string())
+        .collect();
+    assert!(!dbs.contains(&child_db.id.to_string()));
+    let ds: BTreeSet<String> = fake
+        .ground_truth(Stream::DataSources, v)
+        .map(|r| r.id.to_string())
+        .collect();
+    assert!(sources.iter().all(|s| !ds.contains(s)));
+    // A complete read still costs exactly the minimum and finds exactly that.
+    fake.reset_counters();
+    let w = walk(
+        &fake,
+        WalkOptions {
+            version: V26,
+            read: ReadOptions::default(),
+            validate: false,
+            keep: false,
+            concurrency: 4,
+        },
+    )
+    .await;
+    assert_eq!(w.total(), fake.min_requests(ReadOptions::default()).total());
+    assert_eq!(w.pages, pages);
+    assert_eq!(w.databases, dbs);
+}

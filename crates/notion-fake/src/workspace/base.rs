@@ -57,6 +57,10 @@ pub(crate) trait Base: fmt::Debug + Send + Sync {
     fn page_title(&self, id: &Id) -> String;
     /// The plain-text title of a database (for search).
     fn database_title(&self, id: &Id) -> String;
+    /// The page that holds a page (a child page's parent page) or a database (a child
+    /// database's page); for a row or a data source, its database's page. `None` at workspace
+    /// level.
+    fn parent_page(&self, id: &Id) -> Option<Id>;
     /// The data source a row belongs to.
     fn row_data_source(&self, page: &Id) -> Option<Id>;
     /// Whether search shows the page.

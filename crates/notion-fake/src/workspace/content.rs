@@ -1250,7 +1250,7 @@ impl Gen {
         })
     }
 
-    // ---- structure helpers -------------------------------------------------------------------
+    // ---- structure ---------------------------------------------------------------------------
 
     /// `(page, parent block)` whose children a children request for `id` lists.
     fn children_target(&self, id: &Id) -> Option<(u32, u32, Tree)> {
@@ -1433,6 +1433,23 @@ impl Base for Gen {
         match self.decode(id) {
             Some(Decoded::Database(d)) => self.database_title_text(d),
             _ => String::new(),
+        }
+    }
+
+    fn parent_page(&self, id: &Id) -> Option<Id> {
+        let db_host = |d: u32| match self.database_kind(d) {
+            DatabaseKind::Child { host, .. } => Some(self.id(Decoded::Page(host))),
+            DatabaseKind::Top(_) => None,
+        };
+        match self.decode(id)? {
+            Decoded::Page(p) => match self.page_kind(p) {
+                PageKind::Child { host, .. } => Some(self.id(Decoded::Page(host))),
+                PageKind::Row { ds, .. } => db_host(Gen::database_of(self, ds)),
+                _ => None,
+            },
+            Decoded::Database(d) => db_host(d),
+            Decoded::DataSource(ds) => db_host(Gen::database_of(self, ds)),
+            _ => None,
         }
     }
 

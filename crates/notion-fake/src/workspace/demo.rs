@@ -1832,7 +1832,7 @@ impl Demo {
         }
     }
 
-    // ---- serving helpers ----------------------------------------------------------------
+    // ---- serving ------------------------------------------------------------------------
 
     /// Replaces hosted-file placeholders with URLs signed at `now` (valid until the end of the
     /// next hour), as in the generated workspace.
@@ -2050,6 +2050,23 @@ impl Base for Demo {
             .find(|d| d.id == *id)
             .map(Database::title)
             .unwrap_or_default()
+    }
+
+    fn parent_page(&self, id: &Id) -> Option<Id> {
+        let of_parent = |p: &Option<Parent>| match p.as_ref().map(|p| &p.kind) {
+            Some(notion_model::ParentKind::Page(pid)) => Some(*pid),
+            _ => None,
+        };
+        if let Some(p) = self.pages.get(id) {
+            return match &p.data_source {
+                Some(ds) => self.parent_page(self.ds_database.get(ds)?),
+                None => of_parent(&p.page.parent),
+            };
+        }
+        if let Some(db) = self.databases.iter().find(|d| d.id == *id) {
+            return of_parent(&db.parent);
+        }
+        self.parent_page(self.ds_database.get(id)?)
     }
 
     fn row_data_source(&self, page: &Id) -> Option<Id> {

@@ -194,6 +194,41 @@ impl Workspace {
         false
     }
 
+    /// Whether a page, database or data source is in the trash or inside a page that is (a
+    /// trashed page takes its child pages and child databases with it).
+    fn under_trash(&self, ov: &Overlay, id: &Id) -> bool {
+        if !ov
+            .pages
+            .values()
+            .any(|st| st.current().is_some_and(|v| v.trashed))
+        {
+            return false;
+        }
+        let trashed = |p: &Id| {
+            ov.pages
+                .get(p)
+                .and_then(PageState::current)
+                .is_some_and(|v| v.trashed)
+        };
+        let mut cur = *id;
+        for _ in 0..64 {
+            if trashed(&cur) {
+                return true;
+            }
+            let next = match ov.added.get(&cur) {
+                Some(Added::Page { data_source, .. }) => self.base.parent_page(data_source),
+                Some(Added::DataSource { database, .. }) => self.base.parent_page(database),
+                Some(_) => None,
+                None => self.base.parent_page(&cur),
+            };
+            match next {
+                Some(n) => cur = n,
+                None => return false,
+            }
+        }
+        false
+    }
+
     /// What `id` names, if the connection may see it.
     pub(crate) fn find(&self, id: &Id) -> Found {
         let ov = self.ov();
@@ -548,17 +583,26 @@ impl Workspace {
         for e in base {
             match e.obj {
                 Obj::Database(db) => {
-                    if !self.hidden(&ov, &db) && !ov.data_sources.contains_key(&db) {
+                    if !self.hidden(&ov, &db)
+                        && !ov.data_sources.contains_key(&db)
+                        && !self.under_trash(&ov, &db)
+                    {
                         out.push(e.clone());
                     }
                 }
                 Obj::DataSource(ds) => {
-                    if !self.hidden(&ov, &ds) {
+                    if !self.hidden(&ov, &ds) && !self.under_trash(&ov, &ds) {
                         out.push(e.clone());
                     }
                 }
                 Obj::Page(id) => {
                     if self.hidden(&ov, &id) {
+                        continue;
+                    }
+                    // Inside a trashed page (the page itself follows its indexed version).
+                    if let Some(parent) = self.base.parent_page(&id)
+                        && self.under_trash(&ov, &parent)
+                    {
                         continue;
                     }
                     match ov.pages.get(&id).and_then(|st| st.indexed_at(horizon)) {
@@ -723,14 +767,7 @@ impl Workspace {
         added.sort_unstable();
         v.extend(added);
         if !ov.is_empty() {
-            v.retain(|p| {
-                !self.hidden(&ov, p)
-                    && !ov
-                        .pages
-                        .get(p)
-                        .and_then(PageState::current)
-                        .is_some_and(|x| x.trashed)
-            });
+            v.retain(|p| !self.hidden(&ov, p) && !self.under_trash(&ov, p));
         }
         v
     }
@@ -755,7 +792,7 @@ impl Workspace {
     pub(crate) fn reachable_databases(&self) -> Vec<Id> {
         let ov = self.ov();
         let mut v = self.base.database_ids();
-        v.retain(|d| !ov.unshared.contains(d));
+        v.retain(|d| !ov.unshared.contains(d) && !self.under_trash(&ov, d));
         v
     }
 
