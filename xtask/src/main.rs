@@ -1,5 +1,6 @@
 //! Development tasks: `cargo xtask <command>`.
 
+mod bench;
 mod schemas;
 
 use std::path::PathBuf;
@@ -12,17 +13,19 @@ use clap::{Parser, Subcommand};
 #[command(name = "xtask")]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    task: Task,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+enum Task {
     /// Regenerate the stream schemas and the connector specification.
     Schemas {
         /// Fail if a checked-in file is stale instead of rewriting it.
         #[arg(long)]
         check: bool,
     },
+    /// Run a benchmark.
+    Bench(bench::BenchArgs),
 }
 
 /// The workspace root.
@@ -34,7 +37,8 @@ fn root() -> PathBuf {
 }
 
 fn main() -> Result<()> {
-    match Cli::parse().command {
-        Command::Schemas { check } => schemas::run(&root(), check),
+    match Cli::parse().task {
+        Task::Schemas { check } => schemas::run(&root(), check),
+        Task::Bench(args) => bench::run(args),
     }
 }

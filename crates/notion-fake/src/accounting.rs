@@ -1,0 +1,308 @@
+//! Ground truth and the minimum number of requests a complete read needs.
+//!
+//! # The minimum-request definition
+//!
+//! For a reader that uses `page_size` 100 everywhere, the minimum number of requests to read
+//! the whole workspace is the sum of:
+//!
+//! * `ceil(users / 100)` list-users requests (at least 1);
+//! * `ceil(search-visible pages and data sources / 100)` requests for one unfiltered search
+//!   (at least 1);
+//! * one retrieve per shared database (workspace-level and child databases);
+//! * one retrieve per data source that search does not show (those of child databases and
+//!   those added after the start);
+//! * `ceil(rows / 100)` query requests per data source (at least 1), rows in the trash
+//!   excluded; past the 10,000-row cap a reader continues with a window query (for example
+//!   `created_time` after the last row seen), so the pages of the windows count the same way;
+//! * one page retrieve per page that is not a row and that search does not return (child pages,
+//!   found through `child_page` blocks);
+//! * for every page (standalone, child or row): `ceil(children / 100)` block-children requests
+//!   (at least 1), and the same for every block with children, except `child_page` /
+//!   `child_database` blocks (read as pages and databases) and duplicate synced blocks (their
+//!   children are the original's, read under the page where the original lives);
+//! * comments, when page comments are read: `ceil(n / 100)` (at least 1) per page; when
+//!   inner-block comments are read, the same per block (except `child_page` / `child_database`
+//!   blocks, whose comments are their page's);
+//! * when truncated properties are completed: `ceil(n / 100)` property-item requests per
+//!   relation or people value of more than 25 entries (`has_more` in the page object).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use notion_model::{ApiVersion, Block, Id};
+
+use crate::render::{self, Item};
+use crate::server::Shared;
+use crate::workspace::Workspace;
+
+/// What a complete reader reads besides the objects themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Read the comments of every page.
+    pub page_comments: bool,
+    /// Read the comments of every block (needs a request per block).
+    pub inner_comments: bool,
+    /// Complete relation and people values truncated at 25 through the property-item endpoint.
+    pub complete_properties: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            page_comments: true,
+            inner_comments: true,
+            complete_properties: true,
+        }
+    }
+}
+
+/// The minimum number of requests per kind (see the crate docs for the definition).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MinRequests {
+    /// `GET /v1/users` pages.
+    pub users: u64,
+    /// `POST /v1/search` pages.
+    pub search: u64,
+    /// `GET /v1/databases/{id}`.
+    pub databases: u64,
+    /// `GET /v1/data_sources/{id}` for data sources search does not show.
+    pub data_sources: u64,
+    /// `POST /v1/data_sources/{id}/query` pages.
+    pub queries: u64,
+    /// `GET /v1/pages/{id}` for pages that are not rows and that search does not show.
+    pub pages: u64,
+    /// `GET /v1/blocks/{id}/children` pages.
+    pub block_children: u64,
+    /// `GET /v1/comments` pages.
+    pub comments: u64,
+    /// `GET /v1/pages/{id}/properties/{property_id}` pages.
+    pub property_items: u64,
+}
+
+impl MinRequests {
+    /// The sum of all kinds.
+    pub fn total(&self) -> u64 {
+        self.users
+            + self.search
+            + self.databases
+            + self.data_sources
+            + self.queries
+            + self.pages
+            + self.block_children
+            + self.comments
+            + self.property_items
+    }
+}
+
+fn pages_of(n: usize) -> u64 {
+    n.div_ceil(100).max(1) as u64
+}
+
+pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
+    let ws = &shared.ws;
+    let now = shared.clock.now();
+    let mut m = MinRequests {
+        users: pages_of(ws.users().len()),
+        search: pages_of(ws.search_count()),
+        databases: ws.reachable_databases().len() as u64,
+        ..MinRequests::default()
+    };
+    for (ds, in_search) in ws.reachable_data_sources() {
+        if !in_search {
+            m.data_sources += 1;
+        }
+        let live = ws
+            .row_states(&ds, false, now)
+            .iter()
+            .filter(|r| !r.trashed)
+            .count();
+        m.queries += pages_of(live);
+    }
+    for page in ws.reachable_pages() {
+        if !ws.is_row(&page) && !ws.page_in_search(&page) {
+            m.pages += 1;
+        }
+        let Some(blocks) = ws.page_blocks(&page) else {
+            continue;
+        };
+        for (i, b) in blocks.iter().enumerate() {
+            let is_page = i == 0;
+            if b.child_ref {
+                continue;
+            }
+            if is_page || (b.children > 0 && !b.synced_duplicate) {
+                m.block_children += pages_of(b.children);
+            }
+            if (is_page && opts.page_comments) || (!is_page && opts.inner_comments) {
+                m.comments += pages_of(b.comments);
+            }
+        }
+        if opts.complete_properties {
+            for n in ws.truncated_values(&page, now) {
+                m.property_items += pages_of(n);
+            }
+        }
+    }
+    m
+}
+
+/// A stream of the connector, for ground truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stream {
+    /// Users (list users).
+    Users,
+    /// Databases.
+    Databases,
+    /// Data sources.
+    DataSources,
+    /// Pages: standalone, child and rows (not in the trash).
+    Pages,
+    /// Blocks of every page at every depth (not the pages themselves), each once, under the
+    /// page where it lives.
+    Blocks,
+    /// Comments on pages and on blocks.
+    Comments,
+}
+
+/// One object a complete reader must see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TruthRecord {
+    /// The object id.
+    pub id: Id,
+    /// For blocks and comments: the page they belong to.
+    pub page_id: Option<Id>,
+    /// For blocks: depth below the page (1 = top level).
+    pub depth: Option<u32>,
+    /// The object exactly as the server serves it now (without `request_id`).
+    pub object: serde_json::Value,
+}
+
+fn value(item: Option<Item>) -> serde_json::Value {
+    item.and_then(|i| serde_json::to_value(i).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn database_value(ws: &Workspace, id: &Id, version: ApiVersion) -> serde_json::Value {
+    let Some(db) = ws.database(id) else {
+        return serde_json::Value::Null;
+    };
+    let schema = if version.is_legacy() {
+        ws.data_source_ids(id)
+            .first()
+            .and_then(|ds| ws.data_source(ds))
+            .and_then(|d| d.properties)
+    } else {
+        None
+    };
+    value(Some(Item::Database(Box::new(render::database(
+        db, version, schema,
+    )))))
+}
+
+fn record(id: Id, object: serde_json::Value) -> TruthRecord {
+    TruthRecord {
+        id,
+        page_id: None,
+        depth: None,
+        object,
+    }
+}
+
+/// The lazy ground-truth iterator of `stream`.
+pub(crate) fn ground_truth(
+    shared: Arc<Shared>,
+    stream: Stream,
+    version: ApiVersion,
+) -> Box<dyn Iterator<Item = TruthRecord> + Send> {
+    let now = shared.clock.now();
+    match stream {
+        Stream::Users => {
+            let ids = shared.ws.users();
+            Box::new(
+                ids.into_iter()
+                    .map(move |id| record(id, value(shared.ws.user(&id).map(Item::User)))),
+            )
+        }
+        Stream::Databases => {
+            let ids = shared.ws.reachable_databases();
+            Box::new(
+                ids.into_iter()
+                    .map(move |id| record(id, database_value(&shared.ws, &id, version))),
+            )
+        }
+        Stream::DataSources => {
+            let ids = shared.ws.reachable_data_sources();
+            Box::new(ids.into_iter().map(move |(id, _)| {
+                let d = shared
+                    .ws
+                    .data_source(&id)
+                    .map(|d| Item::DataSource(Box::new(render::data_source(d, version))));
+                record(id, value(d))
+            }))
+        }
+        Stream::Pages => {
+            let ids = shared.ws.reachable_pages();
+            Box::new(ids.into_iter().map(move |id| {
+                let p = shared
+                    .ws
+                    .page(&id, now)
+                    .map(|p| Item::Page(Box::new(render::page(p, version))));
+                record(id, value(p))
+            }))
+        }
+        Stream::Blocks => {
+            let pages = shared.ws.reachable_pages();
+            Box::new(pages.into_iter().flat_map(move |page| {
+                let ws = &shared.ws;
+                let infos = ws.page_blocks(&page).unwrap_or_default();
+                // One children listing per parent (the generated base builds a tree per call).
+                let mut by_id: HashMap<Id, Block> = HashMap::new();
+                for (i, info) in infos.iter().enumerate() {
+                    if info.child_ref || info.synced_duplicate || (i > 0 && info.children == 0) {
+                        continue;
+                    }
+                    for b in ws.children_blocks(&info.id, now).unwrap_or_default() {
+                        by_id.insert(b.id, b);
+                    }
+                }
+                let out: Vec<TruthRecord> = infos
+                    .iter()
+                    .skip(1)
+                    .map(|info| {
+                        let b = by_id
+                            .remove(&info.id)
+                            .or_else(|| ws.block(&info.id, now))
+                            .map(|b| Item::Block(Box::new(render::block(b, version))));
+                        TruthRecord {
+                            id: info.id,
+                            page_id: Some(page),
+                            depth: Some(info.depth),
+                            object: value(b),
+                        }
+                    })
+                    .collect();
+                out
+            }))
+        }
+        Stream::Comments => {
+            let pages = shared.ws.reachable_pages();
+            Box::new(pages.into_iter().flat_map(move |page| {
+                let ws = &shared.ws;
+                let infos = ws.page_blocks(&page).unwrap_or_default();
+                let out: Vec<TruthRecord> = infos
+                    .iter()
+                    .filter(|b| !b.child_ref && b.comments > 0)
+                    .flat_map(|b| ws.comments(&b.id).unwrap_or_default())
+                    .map(|id| TruthRecord {
+                        id,
+                        page_id: Some(page),
+                        depth: None,
+                        object: value(ws.comment(&id, now).map(|c| Item::Comment(Box::new(c)))),
+                    })
+                    .collect();
+                out
+            }))
+        }
+    }
+}

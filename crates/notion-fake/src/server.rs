@@ -1,0 +1,355 @@
+//! The HTTP server: accept loop, request pipeline (faults, latency, version, auth, rate limit),
+//! response building.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::api::{self, Ctx};
+use crate::auth::{Auth, Capabilities};
+use crate::body::FakeBody;
+use crate::clock::Clock;
+use crate::counters::CounterSet;
+use crate::cursor::Cursors;
+use crate::error::ApiError;
+use crate::faults::{Fault, Faults};
+use crate::ratelimit::RateLimiter;
+use crate::routes::{Endpoint, route};
+use crate::workspace::Workspace;
+use notion_model::ApiVersion;
+
+/// Settings that can change while the server runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Live {
+    pub(crate) rate_limit: Option<u32>,
+    pub(crate) search_lag: Duration,
+    pub(crate) versions: Vec<ApiVersion>,
+}
+
+/// State shared by every connection.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) live: std::sync::RwLock<Live>,
+    pub(crate) clock: Clock,
+    pub(crate) counters: CounterSet,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) faults: Faults,
+    pub(crate) auth: Auth,
+    pub(crate) cursors: Cursors,
+    pub(crate) ws: Workspace,
+    seq: AtomicU64,
+    request_id_salt: u64,
+    base_url: std::sync::OnceLock<String>,
+    /// The last `Date` header, by Unix second.
+    date: std::sync::Mutex<(i64, HeaderValue)>,
+}
+
+/// The connection reset fault: returning it makes hyper drop the connection without a response.
+#[derive(Debug, thiserror::Error)]
+#[error("connection reset on purpose")]
+pub(crate) struct Reset;
+
+const MAX_BODY: usize = 1 << 20;
+
+impl Shared {
+    pub(crate) fn new(live: Live, clock: Clock, faults: Faults, ws: Workspace, salt: u64) -> Self {
+        Shared {
+            live: std::sync::RwLock::new(live),
+            clock,
+            counters: CounterSet::default(),
+            limiter: RateLimiter::default(),
+            faults,
+            auth: Auth::new(),
+            cursors: Cursors::new(),
+            ws,
+            seq: AtomicU64::new(0),
+            request_id_salt: salt,
+            base_url: std::sync::OnceLock::new(),
+            date: std::sync::Mutex::new((i64::MIN, HeaderValue::from_static(""))),
+        }
+    }
+
+    /// Records the address the server listens on.
+    pub(crate) fn set_addr(&self, addr: SocketAddr) {
+        let _ = self.base_url.set(format!("http://{addr}"));
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) fn base_url(&self) -> &str {
+        self.base_url
+            .get()
+            .map_or("http://127.0.0.1", String::as_str)
+    }
+
+    /// The `Date` header: the fake clock's now as an RFC 7231 IMF-fixdate (formatted once per
+    /// second).
+    fn date_header(&self) -> HeaderValue {
+        let now = self.clock.now();
+        let second = now.timestamp();
+        if let Ok(cached) = self.date.lock()
+            && cached.0 == second
+        {
+            return cached.1.clone();
+        }
+        let text = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let value = HeaderValue::from_str(&text)
+            .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+        if let Ok(mut cached) = self.date.lock() {
+            *cached = (second, value.clone());
+        }
+        value
+    }
+
+    /// Reads the live settings.
+    pub(crate) fn with_live_read<R>(&self, f: impl FnOnce(&Live) -> R) -> R {
+        match self.live.read() {
+            Ok(l) => f(&l),
+            Err(e) => f(&e.into_inner()),
+        }
+    }
+
+    pub(crate) fn with_live(&self, f: impl FnOnce(&mut Live)) {
+        if let Ok(mut l) = self.live.write() {
+            f(&mut l);
+        }
+    }
+
+    /// A random-looking v4 UUID, different for every response.
+    fn request_id(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        let h = crate::rng::hash(self.request_id_salt, &[n]);
+        let l = crate::rng::mix(h);
+        let mut v = (u128::from(h) << 64) | u128::from(l);
+        // Version 4, variant 10.
+        v = (v & !(0xF << 76)) | (0x4 << 76);
+        v = (v & !(0x3 << 62)) | (0x2 << 62);
+        let mut out = String::with_capacity(36);
+        for i in 0..32 {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                out.push('-');
+            }
+            out.push(HEX[((v >> (124 - 4 * i)) & 0xF) as usize] as char);
+        }
+        out
+    }
+}
+
+/// Runs the accept loop until `shutdown` flips to true.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let mut stop = shutdown.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let mut conn_shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| handle(shared.clone(), req));
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), svc);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = conn_shutdown.wait_for(|s| *s) => {}
+                    }
+                });
+            }
+            _ = stop.wait_for(|s| *s) => break,
+        }
+    }
+}
+
+/// Binds 127.0.0.1:`port`.
+pub(crate) async fn bind(port: u16) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let l = TcpListener::bind(("127.0.0.1", port)).await?;
+    let a = l.local_addr()?;
+    Ok((l, a))
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<FakeBody>, Reset> {
+    let request_id = shared.request_id();
+    let r = route(req.method(), req.uri().path());
+    let endpoint = r.endpoint;
+    let (fault, delay) = shared.faults.decide(endpoint);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut truncate = false;
+    let early = match fault {
+        Some(Fault::ConnectionReset) => {
+            shared.counters.record(endpoint, 0);
+            return Err(Reset);
+        }
+        Some(Fault::Stall(d)) => {
+            tokio::time::sleep(d).await;
+            None
+        }
+        Some(Fault::TruncatedBody) => {
+            truncate = true;
+            None
+        }
+        Some(Fault::BadGatewayHtml) => Some((502, html_502(&request_id))),
+        Some(f) => {
+            let e = match f {
+                Fault::ServiceUnavailable => ApiError::service_unavailable(),
+                Fault::GatewayTimeout => ApiError::gateway_timeout(),
+                Fault::Overloaded { retry_after } => ApiError::overloaded(retry_after),
+                _ => ApiError::internal(),
+            };
+            Some((e.status, error_response(&e, &request_id)))
+        }
+        None => None,
+    };
+    let (status, mut resp) = match early {
+        Some(x) => x,
+        None => match process(&shared, req, r, &request_id).await {
+            Ok(b) => {
+                let len = b.len();
+                let body = if truncate {
+                    FakeBody::truncated(b)
+                } else {
+                    FakeBody::full(b)
+                };
+                let mut resp = json_response(StatusCode::OK, body);
+                resp.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                if let Ok(v) = HeaderValue::from_str(&request_id) {
+                    resp.headers_mut().insert("x-notion-request-id", v);
+                }
+                (200, resp)
+            }
+            Err(e) => (e.status, error_response(&e, &request_id)),
+        },
+    };
+    resp.headers_mut()
+        .insert(header::DATE, shared.date_header());
+    shared.counters.record(endpoint, status);
+    Ok(resp)
+}
+
+async fn process(
+    shared: &Shared,
+    req: Request<Incoming>,
+    r: crate::routes::Route,
+    request_id: &str,
+) -> Result<Bytes, ApiError> {
+    let endpoint = r.endpoint;
+    let (rate_limit, search_lag, version_ok) = shared.with_live_read(|l| {
+        let header = req.headers().get("notion-version").map(|v| {
+            let s = v.to_str().unwrap_or("");
+            match s.parse::<ApiVersion>() {
+                Ok(v) if l.versions.contains(&v) => Ok(v),
+                _ => Err(ApiError::bad_version(s, &l.versions)),
+            }
+        });
+        (l.rate_limit, l.search_lag, header)
+    });
+    let oauth = matches!(
+        endpoint,
+        Endpoint::OAuthToken | Endpoint::OAuthIntrospect | Endpoint::OAuthRevoke
+    );
+    let version = match version_ok {
+        None if oauth => ApiVersion::V2026_03_11,
+        None => return Err(ApiError::missing_version()),
+        Some(v) => v?,
+    };
+    if endpoint == Endpoint::Unknown {
+        return Err(ApiError::invalid_url());
+    }
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut caps = Capabilities::ALL;
+    if !oauth {
+        let token = authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?
+            .trim()
+            .to_owned();
+        caps = shared.auth.authorize(&token)?;
+        shared
+            .limiter
+            .check(&token, rate_limit)
+            .map_err(ApiError::rate_limited)?;
+    }
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Err(ApiError::validation("Request body is too large.")),
+    };
+    let ctx = Ctx {
+        shared,
+        version,
+        caps,
+        route: r,
+        query,
+        body,
+        content_type,
+        authorization,
+        search_lag,
+        request_id: request_id.to_owned(),
+        now: shared.clock.now(),
+    };
+    api::dispatch(&ctx)
+}
+
+fn json_response(status: StatusCode, body: FakeBody) -> Response<FakeBody> {
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
+}
+
+pub(crate) fn error_response(e: &ApiError, request_id: &str) -> Response<FakeBody> {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = json_response(status, FakeBody::full(e.body(request_id)));
+    if let Some(s) = e.retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(s));
+    }
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-notion-request-id", v);
+    }
+    resp
+}
+
+fn html_502(request_id: &str) -> Response<FakeBody> {
+    let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
+    let mut resp = Response::new(FakeBody::full(html));
+    *resp.status_mut() = StatusCode::BAD_GATEWAY;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-notion-request-id", v);
+    }
+    resp
+}

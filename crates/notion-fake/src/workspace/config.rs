@@ -1,0 +1,185 @@
+//! Knobs of the generated workspace.
+
+/// Named special features (each one a knob; [`GenConfig::e2e`] turns them all on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Features {
+    /// Standalone page 0 holds a chain of toggles nested 12 levels deep.
+    pub deep_nesting: bool,
+    /// Standalone page 1 holds 120 top-level toggles that each have a child, so its children
+    /// list paginates and a reader meets more than 100 blocks with children.
+    pub wide_page: bool,
+    /// Row 0 of the first data source relates to 80 other rows (page objects show 25 and
+    /// `has_more`); the first data source gets at least 81 rows.
+    pub big_relation: bool,
+    /// Row 0 of the first data source lists more than 25 people (needs `people` ≥ 30).
+    pub many_people: bool,
+    /// The first data source has 12,500 rows (beyond the 10,000-row query cap). Its rows have
+    /// no content, no comments and the small schema, so reading all of them stays cheap.
+    pub big_data_source: bool,
+    /// Database 1 has two data sources (besides any from `two_source_every`).
+    pub two_source_database: bool,
+    /// Standalone and child pages get synced blocks (an original, and a duplicate of the
+    /// showcase page's original), tables, column lists and tabs.
+    pub layout_blocks: bool,
+}
+
+impl Features {
+    /// Every feature on.
+    pub const ALL: Features = Features {
+        deep_nesting: true,
+        wide_page: true,
+        big_relation: true,
+        many_people: true,
+        big_data_source: true,
+        two_source_database: true,
+        layout_blocks: true,
+    };
+}
+
+/// How varied the generated blocks and properties are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Mix {
+    /// Text blocks only (paragraphs, headings, lists, toggles) and a small schema (fast).
+    Simple,
+    /// Every block type and every property type; a "showcase" page holds one block of every
+    /// type and rich text of every kind.
+    #[default]
+    Rich,
+}
+
+/// Size and shape of a generated workspace. Everything derives from `seed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenConfig {
+    /// The seed.
+    pub seed: u64,
+    /// Person users.
+    pub people: u32,
+    /// Bot users besides the connection's own bot.
+    pub bots: u32,
+    /// Databases at workspace level (each has one data source, or two, see below).
+    pub databases: u32,
+    /// Every n-th database has two data sources (0: none).
+    pub two_source_every: u32,
+    /// Rows per data source.
+    pub rows_per_data_source: u32,
+    /// Standalone pages at workspace level (search-visible).
+    pub pages: u32,
+    /// Blocks per standalone or child page (approximately, all levels).
+    pub blocks_per_page: u32,
+    /// Blocks per row page.
+    pub blocks_per_row: u32,
+    /// Maximum nesting depth of ordinary pages (1 = no nesting).
+    pub max_depth: u32,
+    /// Child pages (reached through `child_page` blocks of standalone pages; not in search).
+    pub child_pages: u32,
+    /// Child databases (reached through `child_database` blocks of standalone pages; neither
+    /// they, their data sources nor their rows are in search).
+    pub child_databases: u32,
+    /// Pages never shared with the connection (referenced by relations, mentions and
+    /// `link_to_page` blocks; 404 when fetched).
+    pub unshared_pages: u32,
+    /// Each page carries 0..=n comments on itself.
+    pub page_comments: u32,
+    /// Every n-th block carries a comment (0: none).
+    pub inner_comment_every: u32,
+    /// Block and property type mix.
+    pub mix: Mix,
+    /// Special features.
+    pub features: Features,
+}
+
+impl Default for GenConfig {
+    fn default() -> Self {
+        GenConfig::small()
+    }
+}
+
+impl GenConfig {
+    /// A small workspace: a few of everything, no heavy special features.
+    pub fn small() -> Self {
+        GenConfig {
+            seed: 1,
+            people: 6,
+            bots: 1,
+            databases: 3,
+            two_source_every: 3,
+            rows_per_data_source: 12,
+            pages: 10,
+            blocks_per_page: 20,
+            blocks_per_row: 3,
+            max_depth: 3,
+            child_pages: 3,
+            child_databases: 1,
+            unshared_pages: 2,
+            page_comments: 2,
+            inner_comment_every: 7,
+            mix: Mix::Rich,
+            features: Features::default(),
+        }
+    }
+
+    /// The end-to-end preset: a small workspace with every named feature (12-level nesting,
+    /// a page with 120 blocks that have children, an 80-row relation, 30 people, a 12,500-row
+    /// data source whose rows have no content, no comments and the small schema, a database
+    /// with two data sources, inner-block comments, child pages and databases, synced blocks,
+    /// tables, column lists, tabs, unshared pages).
+    pub fn e2e() -> Self {
+        GenConfig {
+            people: 32,
+            features: Features::ALL,
+            ..GenConfig::small()
+        }
+    }
+
+    /// [`GenConfig::e2e`] without the 12,500-row data source (every other feature): cheap to
+    /// read completely, with schema validation, in a test.
+    pub fn e2e_without_big_rows() -> Self {
+        GenConfig {
+            features: Features {
+                big_data_source: false,
+                ..Features::ALL
+            },
+            ..GenConfig::e2e()
+        }
+    }
+
+    /// The benchmark shape: `pages` pages in all (standalone pages and rows), 30 top-level blocks
+    /// each (so one children request returns 30 blocks).
+    pub fn bench(pages: u32) -> Self {
+        let databases = (pages / 1000).max(1);
+        let rows = pages / 2 / databases;
+        GenConfig {
+            seed: 1,
+            people: 40,
+            bots: 2,
+            databases,
+            two_source_every: 0,
+            rows_per_data_source: rows,
+            pages: pages - rows * databases,
+            blocks_per_page: 30,
+            blocks_per_row: 30,
+            max_depth: 1,
+            child_pages: 0,
+            child_databases: 0,
+            unshared_pages: 10,
+            page_comments: 1,
+            inner_comment_every: 0,
+            mix: Mix::Rich,
+            features: Features::default(),
+        }
+    }
+
+    /// A named preset: `small`, `e2e`, `bench` (100,000 pages), `bench-N` (N pages).
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "small" => Some(GenConfig::small()),
+            "e2e" => Some(GenConfig::e2e()),
+            "bench" => Some(GenConfig::bench(100_000)),
+            _ => name
+                .strip_prefix("bench-")
+                .and_then(|n| n.parse().ok())
+                .map(GenConfig::bench),
+        }
+    }
+}
