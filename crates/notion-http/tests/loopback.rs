@@ -343,6 +343,7 @@ async fn trace_logs_of_faults_and_oauth_refresh_contain_no_secret() {
     let rotated = rotated.lock().unwrap().clone();
     assert_eq!(rotated.len(), 1);
     assert_eq!(rotated[0].access_token.expose_secret(), NEW_ACCESS);
+    assert_eq!(client.stats().token_refreshes, 1);
 
     // Errors and Debug output are part of what users see.
     let err = client.get_page("x").as_type::<Value>().await;
