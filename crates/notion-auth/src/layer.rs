@@ -182,7 +182,11 @@ impl Authenticator {
             }
             Err(error) => {
                 tracing::warn!(error = %error, "OAuth token refresh failed");
-                *last_failure = Some((generation, error.clone()));
+                // A rejection is final for this refresh token; a transient failure is not
+                // remembered, so the next 401 tries again.
+                if !error.is_transient() {
+                    *last_failure = Some((generation, error.clone()));
+                }
                 Err(error)
             }
         }
@@ -468,6 +472,50 @@ mod tests {
             );
         }
         assert_eq!(token_calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn transient_refresh_failure_is_not_remembered() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let calls2 = calls.clone();
+        let endpoint = tower::service_fn(move |_req: Request<Bytes>| {
+            let n = calls2.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let (status, body) = if n == 0 {
+                    (503, serde_json::json!({"error": "temporarily_unavailable"}))
+                } else {
+                    (
+                        200,
+                        serde_json::json!({"access_token": "access-1", "token_type": "bearer",
+                        "refresh_token": "refresh-1"}),
+                    )
+                };
+                Ok::<_, BoxError>(
+                    Response::builder()
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .body(Bytes::from(body.to_string()))?,
+                )
+            }
+        });
+        let client = OAuthClient::new(
+            "http://127.0.0.1:9",
+            OAuthClientCredentials::new("cid", "csecret"),
+            endpoint,
+        )
+        .unwrap();
+        let auth =
+            Authenticator::with_refresh(oauth_credentials("refresh-0"), client, None).unwrap();
+        let svc = AuthLayer::new(auth).layer(api("access-1", Arc::default()));
+        let TestError::Auth(err) = svc
+            .clone()
+            .oneshot(Request::new(Bytes::new()))
+            .await
+            .unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        let resp = svc.oneshot(Request::new(Bytes::new())).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[test]

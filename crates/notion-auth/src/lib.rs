@@ -118,6 +118,17 @@ impl Error {
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, Self::OAuthRejected { code: Some(code), .. } if code == "invalid_grant")
     }
+
+    /// True for failures that may go away by themselves (the token endpoint could not be
+    /// reached, or answered with a server error): trying again later can succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport(_) => true,
+            Self::OAuthRejected { status, .. } => *status >= 500,
+            Self::InvalidResponse { status, .. } => status.is_none_or(|s| s >= 500),
+            _ => false,
+        }
+    }
 }
 
 fn rejected_message(

@@ -44,6 +44,24 @@ struct Head {
     has_children: bool,
     #[serde(default, rename = "type")]
     kind: Option<String>,
+    #[serde(default)]
+    synced_block: Option<SyncedHead>,
+}
+
+#[derive(serde::Deserialize)]
+struct SyncedHead {
+    #[serde(default)]
+    synced_from: Option<serde_json::Value>,
+}
+
+impl Head {
+    /// A duplicate synced block: its children are the original's, walked where it lives.
+    fn is_synced_duplicate(&self) -> bool {
+        self.synced_block
+            .as_ref()
+            .and_then(|s| s.synced_from.as_ref())
+            .is_some_and(|from| !from.is_null())
+    }
 }
 
 struct Frame {
@@ -60,7 +78,7 @@ struct Walk<T> {
     page_size: Option<u32>,
     stack: Vec<Frame>,
     pending: VecDeque<BlockEvent<T>>,
-    descended: HashSet<String>,
+    seen: HashSet<String>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -115,6 +133,10 @@ impl<T: DeserializeOwned + Send + 'static> Walk<T> {
     fn visit(&mut self, raw: &RawValue, depth: u32, parent_id: String) -> Result<(), Error> {
         let head: Head =
             serde_json::from_str(raw.get()).map_err(|e| Error::decode("a block", e))?;
+        if !self.seen.insert(head.id.clone()) {
+            tracing::debug!(block_id = %head.id, "block already yielded by this walk; skipped");
+            return Ok(());
+        }
         let block: T = serde_json::from_str(raw.get()).map_err(|e| Error::decode("a block", e))?;
         self.pending.push_back(BlockEvent::Block {
             block,
@@ -122,6 +144,7 @@ impl<T: DeserializeOwned + Send + 'static> Walk<T> {
             parent_id,
         });
         let descend = head.has_children
+            && !head.is_synced_duplicate()
             && !head
                 .kind
                 .as_deref()
@@ -134,10 +157,6 @@ impl<T: DeserializeOwned + Send + 'static> Walk<T> {
                 block_id: head.id,
                 depth,
             });
-            return Ok(());
-        }
-        if !self.descended.insert(head.id.clone()) {
-            tracing::debug!(block_id = %head.id, "block already walked; not descending again");
             return Ok(());
         }
         // Children are read right after their parent: depth-first, pre-order.
@@ -181,7 +200,7 @@ impl NotionClient {
                 }]
             },
             pending: VecDeque::new(),
-            descended: HashSet::from([block_id.to_owned()]),
+            seen: HashSet::from([block_id.to_owned()]),
             _type: PhantomData,
         };
         stream::unfold(walk, |mut walk| async move {

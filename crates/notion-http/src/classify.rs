@@ -108,6 +108,8 @@ pub fn classify_error(error: &Error) -> Classification {
     let verdict = match error {
         Error::Timeout { .. } => Verdict::Retry(RetryReason::Timeout),
         Error::Transport { .. } => Verdict::Retry(RetryReason::Transport),
+        // The token endpoint was unreachable or failed: the next attempt refreshes again.
+        Error::Auth(auth) if auth.is_transient() => Verdict::Retry(RetryReason::Transport),
         _ => Verdict::Fail,
     };
     Classification {
@@ -253,5 +255,20 @@ mod tests {
         );
         let config = Error::config("base_url", "bad");
         assert_eq!(classify_error(&config).verdict, Verdict::Fail);
+        let rejected = Error::Auth(notion_auth::Error::OAuthRejected {
+            status: 400,
+            code: Some("invalid_grant".into()),
+            message: "used".into(),
+            request_id: None,
+        });
+        assert_eq!(classify_error(&rejected).verdict, Verdict::Fail);
+        let unreachable = Error::Auth(notion_auth::Error::InvalidResponse {
+            status: Some(502),
+            detail: "bad gateway".into(),
+        });
+        assert_eq!(
+            classify_error(&unreachable).verdict,
+            Verdict::Retry(RetryReason::Transport)
+        );
     }
 }

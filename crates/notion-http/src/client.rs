@@ -364,7 +364,9 @@ impl NotionClient {
 
     /// Request statistics so far (requests sent, retries, 429s, time waited on the limiter…).
     pub fn stats(&self) -> StatsSnapshot {
-        self.inner.connection.stats.snapshot()
+        let mut snapshot = self.inner.connection.stats.snapshot();
+        snapshot.token_refreshes = self.inner.connection.auth.refresh_count();
+        snapshot
     }
 
     /// The shared connection state (rate limiter, authenticator, statistics).

@@ -52,6 +52,9 @@ pub struct StatsSnapshot {
     pub retry_wait: Duration,
     /// How many times a 429/529 paused the whole connection.
     pub cooldowns: u64,
+    /// Successful OAuth token refreshes (filled in by
+    /// [`NotionClient::stats`](crate::NotionClient::stats)).
+    pub token_refreshes: u64,
 }
 
 fn micros(d: Duration) -> u64 {
@@ -79,6 +82,7 @@ impl Stats {
             limiter_wait: Duration::from_micros(get(&c.limiter_wait_us)),
             retry_wait: Duration::from_micros(get(&c.retry_wait_us)),
             cooldowns: get(&c.cooldowns),
+            token_refreshes: 0,
         }
     }
 

@@ -109,7 +109,7 @@ async fn cursors_are_passed_back_verbatim_on_get_and_post() {
 }
 
 #[tokio::test]
-async fn block_walk_reports_depth_cuts_and_skips_child_pages() {
+async fn block_walk_reports_depth_cuts_and_skips_child_pages_and_synced_duplicates() {
     // root ─ a (has children) ─ a1 (has children) ─ a1x
     //      ├ p (child_page, has children)
     //      └ b (second page of root's children)
@@ -118,7 +118,18 @@ async fn block_walk_reports_depth_cuts_and_skips_child_pages() {
         let path = pq.split('?').next().unwrap();
         let page = match path {
             "/v1/blocks/root/children" if pq.contains("start_cursor=k") => {
-                list(vec![block("b", "paragraph", false)], None)
+                let mut duplicate = block("s", "synced_block", true);
+                duplicate["synced_block"] =
+                    json!({"synced_from": {"type": "block_id", "block_id": "a"}});
+                // `a` again: a block id is yielded once per walk.
+                list(
+                    vec![
+                        block("b", "paragraph", false),
+                        duplicate,
+                        block("a", "toggle", true),
+                    ],
+                    None,
+                )
             }
             "/v1/blocks/root/children" => list(
                 vec![block("a", "toggle", true), block("p", "child_page", true)],
@@ -151,7 +162,9 @@ async fn block_walk_reports_depth_cuts_and_skips_child_pages() {
         .collect();
     assert_eq!(
         summary,
-        ["a@1<root", "a1@2<a", "cut a1@2", "p@1<root", "b@1<root"]
+        [
+            "a@1<root", "a1@2<a", "cut a1@2", "p@1<root", "b@1<root", "s@1<root"
+        ]
     );
 
     let all: Vec<BlockEvent<Value>> = client.all_blocks("root", None).try_collect().await.unwrap();

@@ -117,7 +117,7 @@ async fn serve(route: Route) -> String {
                             return;
                         }
                         Action::Stall => {
-                            tokio::time::sleep(Duration::from_secs(30)).await;
+                            tokio::time::sleep(Duration::from_secs(300)).await;
                             return;
                         }
                     }
@@ -135,7 +135,7 @@ fn config(base_url: String, credentials: Credentials) -> ClientConfig {
     config.max_retries = 8;
     config.retry_base_delay = Duration::from_millis(1);
     config.retry_max_delay = Duration::from_millis(5);
-    config.request_timeout = Duration::from_millis(500);
+    config.request_timeout = Duration::from_secs(5);
     config
 }
 
@@ -153,7 +153,7 @@ fn scripted(faults: Vec<Action>, ok: Value) -> (Route, Arc<AtomicUsize>) {
     (route, hits)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_transient_fault_is_recovered_over_real_tcp() {
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>".to_owned();
     let (route, hits) = scripted(
@@ -242,6 +242,26 @@ async fn final_errors_surface_with_code_and_request_id() {
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
 
+/// Captures every log line of this test binary at TRACE. The subscriber is global: a
+/// thread-local one can miss events while tests run in parallel (callsite interest is cached
+/// process-wide).
+fn capture_logs() -> Capture {
+    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let capture = Capture::default();
+            let writer = capture.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            capture
+        })
+        .clone()
+}
+
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -260,14 +280,7 @@ async fn trace_logs_of_faults_and_oauth_refresh_contain_no_secret() {
     const NEW_REFRESH: &str = "secret_refresh_1";
     const CLIENT_SECRET: &str = "secret_client_xyz";
 
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = capture_logs();
 
     let hits = Arc::new(AtomicUsize::new(0));
     let hits2 = hits.clone();
@@ -330,6 +343,7 @@ async fn trace_logs_of_faults_and_oauth_refresh_contain_no_secret() {
     let rotated = rotated.lock().unwrap().clone();
     assert_eq!(rotated.len(), 1);
     assert_eq!(rotated[0].access_token.expose_secret(), NEW_ACCESS);
+    assert_eq!(client.stats().token_refreshes, 1);
 
     // Errors and Debug output are part of what users see.
     let err = client.get_page("x").as_type::<Value>().await;
