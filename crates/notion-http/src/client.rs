@@ -91,9 +91,20 @@ where
         stats: stats.clone(),
     }
     .layer(transport);
-    let limiter = Arc::new(
-        RateLimiter::new(config.requests_per_second, config.burst)?.with_stats(stats.clone()),
-    );
+    // `requests_per_second == 0` turns the limiter off; only local servers may be hit unthrottled.
+    let limiter = if config.requests_per_second == 0.0 {
+        if !base.is_loopback() {
+            return Err(Error::config(
+                "requests_per_second",
+                "is 0 (no limit), which is accepted only for a loopback base_url; Notion allows 3 \
+                 per second, 10 on Business plans",
+            ));
+        }
+        RateLimiter::unlimited()
+    } else {
+        RateLimiter::new(config.requests_per_second, config.burst)?
+    };
+    let limiter = Arc::new(limiter.with_stats(stats.clone()));
     let headers = NotionHeadersLayer::new(version, user_agent);
 
     let token_transport = ServiceBuilder::new()
@@ -440,6 +451,14 @@ impl NotionClient {
         let metrics = RequestMetrics::new();
         request.extensions_mut().insert(metrics.clone());
         let response = self.inner.service.clone().oneshot(request).await?;
+        if let Some(date) = response
+            .headers()
+            .get(http::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| httpdate::parse_http_date(s).ok())
+        {
+            self.inner.connection.stats.server_date(date);
+        }
         if response.status().is_success() {
             return Ok(response);
         }

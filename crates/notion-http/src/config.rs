@@ -146,6 +146,14 @@ impl BaseUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether the host is a loopback address (a local server).
+    pub fn is_loopback(&self) -> bool {
+        Url::parse(&self.0)
+            .ok()
+            .and_then(|u| u.host().map(|h| is_loopback(&h)))
+            .unwrap_or(false)
+    }
 }
 
 fn is_loopback(host: &Host<&str>) -> bool {

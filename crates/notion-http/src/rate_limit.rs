@@ -114,6 +114,22 @@ impl RateLimiter {
         })
     }
 
+    /// A limiter that never spaces requests but still honours a 429/529 cooldown: for local
+    /// servers only (a fake API in tests and benchmarks).
+    pub fn unlimited() -> Self {
+        Self {
+            state: Mutex::new(State {
+                tat: None,
+                cooldown_until: None,
+            }),
+            interval: Duration::ZERO,
+            tolerance: Duration::ZERO,
+            requests_per_second: f64::INFINITY,
+            burst: 1,
+            stats: Stats::default(),
+        }
+    }
+
     /// Records waits into `stats`.
     pub fn with_stats(mut self, stats: Stats) -> Self {
         self.stats = stats;
@@ -122,7 +138,11 @@ impl RateLimiter {
 
     /// The rate the bucket actually runs at (see the module documentation).
     pub fn effective_rate(&self) -> f64 {
-        1.0 / self.interval.as_secs_f64()
+        if self.interval.is_zero() {
+            f64::INFINITY
+        } else {
+            1.0 / self.interval.as_secs_f64()
+        }
     }
 
     /// The configured rate.
@@ -136,6 +156,14 @@ impl RateLimiter {
 
     /// Waits for a slot (and for any cooldown) and returns how long it waited.
     pub async fn acquire(&self) -> Duration {
+        if self.interval.is_zero()
+            && self
+                .lock()
+                .cooldown_until
+                .is_none_or(|c| c <= Instant::now())
+        {
+            return Duration::ZERO;
+        }
         let start = Instant::now();
         loop {
             let send_at = {

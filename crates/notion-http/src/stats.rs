@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::classify::{Classification, RetryReason, Verdict};
 
@@ -18,6 +18,7 @@ struct Counters {
     limiter_wait_us: AtomicU64,
     retry_wait_us: AtomicU64,
     cooldowns: AtomicU64,
+    server_date_secs: AtomicU64,
 }
 
 /// Counters shared by every layer of a client (cheap to clone). Read them with
@@ -55,6 +56,8 @@ pub struct StatsSnapshot {
     /// Successful OAuth token refreshes (filled in by
     /// [`NotionClient::stats`](crate::NotionClient::stats)).
     pub token_refreshes: u64,
+    /// The server's clock, from the `Date` header of the latest response that had one.
+    pub server_date: Option<SystemTime>,
 }
 
 fn micros(d: Duration) -> u64 {
@@ -83,6 +86,10 @@ impl Stats {
             retry_wait: Duration::from_micros(get(&c.retry_wait_us)),
             cooldowns: get(&c.cooldowns),
             token_refreshes: 0,
+            server_date: match get(&c.server_date_secs) {
+                0 => None,
+                secs => Some(UNIX_EPOCH + Duration::from_secs(secs)),
+            },
         }
     }
 
@@ -101,6 +108,15 @@ impl Stats {
         self.counters
             .retry_wait_us
             .fetch_add(micros(wait), Ordering::Relaxed);
+    }
+
+    /// Records the server's clock from a response's `Date` header.
+    pub(crate) fn server_date(&self, date: SystemTime) {
+        if let Ok(d) = date.duration_since(UNIX_EPOCH) {
+            self.counters
+                .server_date_secs
+                .store(d.as_secs(), Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn cooldown(&self) {
