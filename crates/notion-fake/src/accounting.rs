@@ -11,9 +11,11 @@
 //! * one retrieve per shared database (workspace-level and child databases);
 //! * one retrieve per data source that search does not show (those of child databases and
 //!   those added after the start);
-//! * `ceil(rows / 100)` query requests per data source (at least 1), rows in the trash
-//!   excluded; past the 10,000-row cap a reader continues with a window query (for example
-//!   `created_time` after the last row seen), so the pages of the windows count the same way;
+//! * query requests per data source: `ceil(rows / 100)` (at least 1), rows in the trash
+//!   excluded, for a reader that sorts on `last_edited_time`, newest first. Past the 10,000-row
+//!   cap it continues with a window query on `last_edited_time` at or before the oldest row
+//!   read: the rows edited at that instant are read again (others may share the minute), and
+//!   the pages of every window count;
 //! * one page retrieve per page that is not a row and that search does not return (child pages,
 //!   found through `child_page` blocks);
 //! * for every page (standalone, child or row): `ceil(children / 100)` block-children requests
@@ -98,6 +100,31 @@ fn pages_of(n: usize) -> u64 {
     n.div_ceil(100).max(1) as u64
 }
 
+/// Notion's cap on the rows one data-source query returns.
+const QUERY_CAP: usize = 10_000;
+
+/// Query pages to read rows edited at `edited`, newest first, in windows past the row cap.
+fn query_pages(mut edited: Vec<chrono::DateTime<chrono::Utc>>) -> u64 {
+    edited.sort_unstable_by(|a, b| b.cmp(a));
+    let mut start = 0;
+    let mut total = 0;
+    loop {
+        let remaining = edited.len() - start;
+        if remaining <= QUERY_CAP {
+            return total + pages_of(remaining);
+        }
+        total += (QUERY_CAP / 100) as u64;
+        // The next window starts at the first row edited at the oldest instant read.
+        let boundary = edited[start + QUERY_CAP - 1];
+        let next = start + edited[start..].partition_point(|t| *t > boundary);
+        if next == start {
+            // More rows share one instant than a query returns: no reader gets further.
+            return total;
+        }
+        start = next;
+    }
+}
+
 pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
     let ws = &shared.ws;
     let now = shared.clock.now();
@@ -111,12 +138,13 @@ pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
         if !in_search {
             m.data_sources += 1;
         }
-        let live = ws
+        let edited: Vec<_> = ws
             .row_states(&ds, false, now)
             .iter()
             .filter(|r| !r.trashed)
-            .count();
-        m.queries += pages_of(live);
+            .map(|r| r.row.edited)
+            .collect();
+        m.queries += query_pages(edited);
     }
     for page in ws.reachable_pages() {
         if !ws.is_row(&page) && !ws.page_in_search(&page) {

@@ -245,26 +245,32 @@ impl Walker {
         }
     }
 
-    /// Every row of a data source: created-time order, continuing with a window query when a
-    /// query stops at the 10,000-row cap.
+    /// Every row of a data source, newest first: past the 10,000-row cap, a window query on
+    /// `last_edited_time` at or before the oldest row read continues (rows met twice at the
+    /// window's edge are kept once).
     async fn rows(&self, ds: &str) -> Vec<Value> {
         let path = format!("/v1/data_sources/{ds}/query");
-        let sorts = json!([{"timestamp": "created_time", "direction": "ascending"}]);
+        let sorts = json!([{"timestamp": "last_edited_time", "direction": "descending"}]);
         let mut body = json!({"sorts": sorts});
-        let mut all = Vec::new();
+        let mut all: Vec<Value> = Vec::new();
+        let mut ids = std::collections::HashSet::new();
         loop {
             let (rows, last) = self
                 .post_all("queries", "QueryDataSourceResponse", &path, &body)
                 .await;
             let capped = last["request_status"]["type"] == "incomplete";
-            let after = rows.last().map(|r| r["created_time"].clone());
-            all.extend(rows);
-            match (capped, after) {
-                (true, Some(after)) => {
+            let oldest = rows.last().map(|r| r["last_edited_time"].clone());
+            for r in rows {
+                if ids.insert(r["id"].as_str().unwrap().to_owned()) {
+                    all.push(r);
+                }
+            }
+            match (capped, oldest) {
+                (true, Some(oldest)) => {
                     self.out.lock().unwrap().capped_queries += 1;
                     body = json!({
                         "sorts": sorts,
-                        "filter": {"timestamp": "created_time", "created_time": {"after": after}},
+                        "filter": {"timestamp": "last_edited_time", "last_edited_time": {"on_or_before": oldest}},
                     });
                 }
                 _ => return all,
