@@ -35,7 +35,10 @@ pub struct HttpStats {
     pub retries: u64,
     /// Responses with status 429.
     pub rate_limited: u64,
-    /// Milliseconds spent waiting for the rate limiter or a `Retry-After`.
+    /// Times a 429 or 529 `Retry-After` paused every request of the connection.
+    pub pauses: u64,
+    /// Milliseconds requests spent waiting for the rate limiter, a `Retry-After` or a backoff,
+    /// summed over requests.
     pub waited_ms: u64,
 }
 

@@ -259,7 +259,7 @@ impl NotionApi for HttpApi {
     }
 
     fn server_time(&self) -> Option<DateTime<Utc>> {
-        None
+        self.client.stats().server_date.map(DateTime::<Utc>::from)
     }
 
     fn stats(&self) -> HttpStats {
@@ -268,6 +268,7 @@ impl NotionApi for HttpApi {
             requests: s.requests_sent,
             retries: s.retries,
             rate_limited: s.rate_limited,
+            pauses: s.cooldowns,
             waited_ms: duration_ms(s.limiter_wait + s.retry_wait),
         }
     }

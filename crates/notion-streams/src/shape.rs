@@ -69,6 +69,11 @@ impl<'a> RawObject<'a> {
         serde_json::from_str(self.get(key)?.get()).ok()
     }
 
+    /// Member `key` parsed into `T`, borrowing from the object's text.
+    pub fn parse_member_borrowed<T: serde::Deserialize<'a>>(&self, key: &str) -> Option<T> {
+        serde_json::from_str(self.get(key)?.get()).ok()
+    }
+
     /// The members, in order.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &'a RawValue)> {
         self.entries.iter().map(|(k, v)| (k.as_ref(), *v))

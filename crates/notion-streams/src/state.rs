@@ -58,6 +58,14 @@ pub struct PassState {
     /// Pages found by walking page content that are not processed yet.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_pages: Vec<String>,
+    /// Databases found by walking page content (`child_database` blocks): a resumed sync may
+    /// not walk those pages again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<String>,
+    /// Data sources found other than by the data-source search (through databases, or as
+    /// parents of rows).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_sources: Vec<String>,
 }
 
 /// The state of one stream.
@@ -326,6 +334,8 @@ mod tests {
                 lower: None,
                 sources,
                 pending_pages: vec![],
+                databases: vec!["d".into()],
+                data_sources: vec![],
             }),
         };
         let parsed = StreamState::from_value(StreamName::Pages, "s", &st.to_value())

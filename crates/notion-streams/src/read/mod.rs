@@ -107,13 +107,18 @@ pub(crate) struct Reader {
     pass: Mutex<PassState>,
     resume: BTreeMap<String, SourceProgress>,
     resume_pending: Vec<String>,
-    search_active: AtomicBool,
+    /// Whether the pass's start is known.
+    started: AtomicBool,
     seen_pages: Mutex<HashSet<Id>>,
     pending_pages: Mutex<BTreeSet<Id>>,
     pending_in_flight: Mutex<BTreeSet<Id>>,
     known_ds: Mutex<BTreeMap<Id, Option<Id>>>,
     queried_ds: Mutex<BTreeSet<Id>>,
     known_db: Mutex<HashSet<Id>>,
+    /// Databases met in page content, and data sources met other than by the data-source
+    /// search: checkpointed, because a resumed pass may not meet them again.
+    found_db: Mutex<BTreeSet<Id>>,
+    found_ds: Mutex<BTreeSet<Id>>,
     row_ds_refs: Mutex<BTreeSet<Id>>,
     pub(crate) comments_failed: AtomicBool,
     failures: Mutex<Vec<(StreamName, Error)>>,
@@ -241,6 +246,8 @@ impl Reader {
                     lower: min_pages.map(format_time),
                     sources: BTreeMap::new(),
                     pending_pages: Vec::new(),
+                    databases: Vec::new(),
+                    data_sources: Vec::new(),
                 },
                 BTreeMap::new(),
                 Vec::new(),
@@ -262,13 +269,15 @@ impl Reader {
             pass: Mutex::new(pass),
             resume,
             resume_pending,
-            search_active: AtomicBool::new(false),
+            started: AtomicBool::new(false),
             seen_pages: Mutex::new(HashSet::new()),
             pending_pages: Mutex::new(BTreeSet::new()),
             pending_in_flight: Mutex::new(BTreeSet::new()),
             known_ds: Mutex::new(BTreeMap::new()),
             queried_ds: Mutex::new(BTreeSet::new()),
             known_db: Mutex::new(HashSet::new()),
+            found_db: Mutex::new(BTreeSet::new()),
+            found_ds: Mutex::new(BTreeSet::new()),
             row_ds_refs: Mutex::new(BTreeSet::new()),
             comments_failed: AtomicBool::new(false),
             failures: Mutex::new(Vec::new()),
@@ -279,14 +288,19 @@ impl Reader {
         !self.resume.is_empty() || !self.resume_pending.is_empty()
     }
 
-    /// Runs an API call within the request concurrency limit.
+    /// Runs an API call within the request concurrency limit. The first response of the pass
+    /// dates its start (the server's clock, from the `Date` header).
     pub(crate) async fn call<T>(&self, f: BoxFuture<'_, Result<T>>) -> Result<T> {
         let _permit = self
             .requests
             .acquire()
             .await
             .map_err(|_| Error::Cancelled)?;
-        f.await
+        let result = f.await;
+        if !self.started.load(Ordering::Relaxed) {
+            self.mark_started();
+        }
+        result
     }
 
     async fn run_all(self: Arc<Self>) -> Result<()> {
@@ -301,7 +315,6 @@ impl Reader {
             return Ok(());
         }
         if !self.settings.database_ids.is_empty() {
-            self.mark_started();
             for id in self.settings.database_ids.clone() {
                 self.database_found(id).await?;
             }
@@ -316,6 +329,17 @@ impl Reader {
                 self.list_data_sources().await?;
             }
             self.settle_search_rows().await?;
+        }
+        // What the interrupted pass had found on the way.
+        let (found_dbs, found_dss) = {
+            let pass = lock(&self.pass);
+            (pass.databases.clone(), pass.data_sources.clone())
+        };
+        for id in found_dbs.iter().filter_map(|s| s.parse::<Id>().ok()) {
+            self.database_found(id).await?;
+        }
+        for ds in found_dss.iter().filter_map(|s| s.parse::<Id>().ok()) {
+            self.retrieve_data_source(ds, "data source").await?;
         }
         if needs_pages {
             for id in &self.resume_pending {
@@ -391,13 +415,14 @@ impl Reader {
         }
     }
 
-    /// Records the pass's start (server time) the first time it is needed.
+    /// Records the pass's start (server time) the first time it is called.
     fn mark_started(&self) {
         let mut pass = lock(&self.pass);
         if pass.started_at.is_empty() {
             let now = self.api.server_time().unwrap_or_else(Utc::now);
             pass.started_at = format_time(now);
         }
+        self.started.store(true, Ordering::Relaxed);
     }
 
     async fn read_users(&self) -> Result<()> {
@@ -440,7 +465,6 @@ impl Reader {
                 body["start_cursor"] = json!(c);
             }
             let page = self.call(self.api.search(body)).await?;
-            self.mark_started();
             for raw in &page.results {
                 self.data_source_found(raw, true).await?;
             }
@@ -501,6 +525,7 @@ impl Reader {
         if !lock(&self.known_db).insert(id) {
             return Ok(());
         }
+        lock(&self.found_db).insert(id);
         let raw = match self.call(self.api.database(id)).await {
             Ok(r) => r,
             Err(e) if is_unavailable(&e) => {
@@ -534,18 +559,25 @@ impl Reader {
         let refs: Vec<Ref> = obj.parse_member("data_sources").unwrap_or_default();
         for r in refs {
             let Ok(ds) = r.id.parse::<Id>() else { continue };
-            if lock(&self.known_ds).contains_key(&ds) {
-                continue;
-            }
-            match self.call(self.api.data_source(ds)).await {
-                Ok(raw) => self.data_source_found(&raw, false).await?,
-                Err(e) if is_unavailable(&e) => {
-                    self.not_shared(&format!("data source {ds}"), &e).await?;
-                }
-                Err(e) => return Err(e),
-            }
+            self.retrieve_data_source(ds, "data source").await?;
         }
         Ok(())
+    }
+
+    /// Retrieves a data source met other than by the data-source search (once).
+    async fn retrieve_data_source(&self, ds: Id, what: &str) -> Result<()> {
+        if lock(&self.known_ds).contains_key(&ds) {
+            return Ok(());
+        }
+        match self.call(self.api.data_source(ds)).await {
+            Ok(raw) => {
+                self.data_source_found(&raw, false).await?;
+                lock(&self.found_ds).insert(ds);
+                Ok(())
+            }
+            Err(e) if is_unavailable(&e) => self.not_shared(&format!("{what} {ds}"), &e).await,
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads pages newest first through search, down to the lowest cursor.
@@ -555,7 +587,6 @@ impl Reader {
             self.set_progress(SEARCH, Some(SourceProgress::Done));
             return Ok(());
         }
-        self.search_active.store(true, Ordering::SeqCst);
         let page_size = self.settings.config.page_size;
         let fetch = move |reader: Arc<Reader>,
                           cursor: Option<String>,
@@ -572,18 +603,13 @@ impl Reader {
                 if let Some(c) = cursor {
                     body["start_cursor"] = json!(c);
                 }
-                let page = reader.call(reader.api.search(body)).await?;
-                reader.mark_started();
-                Ok(page)
+                reader.call(reader.api.search(body)).await
             }
             .boxed()
         };
-        let result = self
-            .clone()
+        self.clone()
             .run_source(SEARCH.to_owned(), resume, None, SourceKind::Search, fetch)
-            .await;
-        self.search_active.store(false, Ordering::SeqCst);
-        result
+            .await
     }
 
     /// Rows met in search belong to data sources; those whose data source is still unknown are
@@ -593,17 +619,8 @@ impl Reader {
             .into_iter()
             .collect();
         for ds in refs {
-            if lock(&self.known_ds).contains_key(&ds) {
-                continue;
-            }
-            match self.call(self.api.data_source(ds)).await {
-                Ok(raw) => self.data_source_found(&raw, false).await?,
-                Err(e) if is_unavailable(&e) => {
-                    self.not_shared(&format!("data source {ds} of rows found in search"), &e)
-                        .await?;
-                }
-                Err(e) => return Err(e),
-            }
+            self.retrieve_data_source(ds, "data source of rows found in search")
+                .await?;
         }
         Ok(())
     }
@@ -729,21 +746,26 @@ impl Reader {
         F: Fn(Arc<Reader>, Option<String>, Option<String>) -> BoxFuture<'static, Result<ListPage>>
             + Send,
     {
-        self.mark_started();
         let max_units = self.settings.config.concurrency.max(1) as usize * 2;
         let mut tracker = Tracker::new(&resume);
         let mut units: JoinSet<(progress::Seq, Result<()>)> = JoinSet::new();
-        let mut items: VecDeque<Box<RawValue>> = VecDeque::new();
+        // Fetched items, tagged with the window (query) they came from.
+        let mut items: VecDeque<(u32, Box<RawValue>)> = VecDeque::new();
+        let mut window: u32 = 0;
         let mut in_flight_fetch: Option<BoxFuture<'static, Result<ListPage>>> =
             Some(fetch(self.clone(), None, upper.clone()));
         let mut reached_bound = false;
-        // For windows after the row cap: IDs already met at the window's upper bound.
-        let mut boundary: (Option<DateTime<Utc>>, HashSet<String>) = (None, HashSet::new());
-        let mut oldest_seen: Option<(DateTime<Utc>, String)> = None;
+        // Windows after Notion's 10,000-row cap: the oldest row fetched so far and the IDs
+        // fetched at that instant, and the IDs the current window must skip (met in the last).
+        let mut fetched_oldest: Option<(DateTime<Utc>, String)> = None;
+        let mut fetched_at_oldest: HashSet<String> = HashSet::new();
+        let mut skip: (u32, Option<DateTime<Utc>>, HashSet<String>) = (0, None, HashSet::new());
         loop {
             // Start as many page units as allowed.
             while units.len() < max_units && !reached_bound {
-                let Some(raw) = items.pop_front() else { break };
+                let Some((item_window, raw)) = items.pop_front() else {
+                    break;
+                };
                 let obj = RawObject::parse(raw.get())
                     .map_err(|e| malformed("a search or query result", e))?;
                 let object = obj.str("object");
@@ -775,16 +797,8 @@ impl Reader {
                     reached_bound = true;
                     break;
                 }
-                if boundary.0 == Some(ts) && boundary.1.contains(&id_text) {
+                if skip.0 == item_window && skip.1 == Some(ts) && skip.2.contains(&id_text) {
                     continue;
-                }
-                if oldest_seen.as_ref().is_none_or(|(t, _)| ts <= *t) {
-                    if oldest_seen.as_ref().is_some_and(|(t, _)| *t == ts) {
-                        boundary.1.insert(id_text.clone());
-                    } else {
-                        boundary = (Some(ts), HashSet::from([id_text.clone()]));
-                    }
-                    oldest_seen = Some((ts, ts_text.clone()));
                 }
                 if resume.skips(&id_text, ts) {
                     continue;
@@ -806,8 +820,8 @@ impl Reader {
                 let reader = self.clone();
                 units.spawn(async move { (seq, reader.process_page(raw).await) });
             }
-            // Fetch the next list page while units run.
-            let need_more = items.is_empty() && !reached_bound;
+            // Fetch the next list page while units run (before the buffered items run out).
+            let need_more = items.len() < max_units && !reached_bound;
             tokio::select! {
                 fetched = async {
                     match in_flight_fetch.as_mut() {
@@ -819,15 +833,34 @@ impl Reader {
                     let page = fetched?;
                     let more = next_cursor(&page);
                     let incomplete = page.incomplete;
-                    items.extend(page.results);
+                    if kind == SourceKind::Query {
+                        for raw in &page.results {
+                            let Ok(obj) = RawObject::parse(raw.get()) else { continue };
+                            let (Some(id), Some(text)) = (obj.str("id"), obj.str("last_edited_time")) else { continue };
+                            let Some(ts) = parse_time(&text) else { continue };
+                            match &fetched_oldest {
+                                Some((t, _)) if *t == ts => {
+                                    fetched_at_oldest.insert(id.into_owned());
+                                }
+                                Some((t, _)) if *t < ts => {}
+                                _ => {
+                                    fetched_oldest = Some((ts, text.into_owned()));
+                                    fetched_at_oldest = HashSet::from([id.into_owned()]);
+                                }
+                            }
+                        }
+                    }
+                    items.extend(page.results.into_iter().map(|r| (window, r)));
                     match more {
                         Some(c) => in_flight_fetch = Some(fetch(self.clone(), Some(c), upper.clone())),
                         None if incomplete && kind == SourceKind::Query => {
                             // Notion stopped at 10,000 rows: query again for rows at or below the
                             // oldest one seen (those met at that instant are skipped).
-                            let next = oldest_seen.as_ref().map(|(_, text)| text.clone());
+                            let next = fetched_oldest.as_ref().map(|(_, text)| text.clone());
                             if next.is_some() && next != upper {
                                 upper = next;
+                                window += 1;
+                                skip = (window, fetched_oldest.as_ref().map(|(t, _)| *t), fetched_at_oldest.clone());
                                 in_flight_fetch = Some(fetch(self.clone(), None, upper.clone()));
                             } else {
                                 self.counters.rows_unread_at_cap.fetch_add(1, Ordering::Relaxed);
@@ -909,6 +942,12 @@ impl Reader {
             .collect();
         pending.extend(self.resume_pending.iter().cloned());
         pass.pending_pages = pending.into_iter().collect();
+        let mut dbs: BTreeSet<String> = pass.databases.iter().cloned().collect();
+        dbs.extend(lock(&self.found_db).iter().map(Id::to_string));
+        pass.databases = dbs.into_iter().collect();
+        let mut dss: BTreeSet<String> = pass.data_sources.iter().cloned().collect();
+        dss.extend(lock(&self.found_ds).iter().map(Id::to_string));
+        pass.data_sources = dss.into_iter().collect();
         pass
     }
 

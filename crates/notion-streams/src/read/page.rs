@@ -331,6 +331,9 @@ impl Reader {
                         match kind.as_deref() {
                             Some("child_page") => self.child_page_found(id),
                             Some("child_database") => self.database_found(id).await?,
+                            // A duplicate synced block shows its original's children: they are
+                            // read once, under the page where the original lives.
+                            Some("synced_block") if is_synced_duplicate(&obj) => {}
                             _ if has_children => {
                                 if max_depth.is_some_and(|m| depth >= m) {
                                     cut = true;
@@ -344,7 +347,10 @@ impl Reader {
                             }
                             _ => {}
                         }
-                        if comments == CommentsMode::PagesAndBlocks {
+                        // A child page's or database's comments are its own, read with it.
+                        let stands_for_page =
+                            matches!(kind.as_deref(), Some("child_page" | "child_database"));
+                        if comments == CommentsMode::PagesAndBlocks && !stands_for_page {
                             queue.push_back(Fetch::Comments { block: id });
                         }
                         if emit_blocks
@@ -424,6 +430,17 @@ impl Reader {
         }
         Ok(Fetched::Unavailable)
     }
+}
+
+/// Whether a `synced_block` is a duplicate (its `synced_from` names the original).
+fn is_synced_duplicate(obj: &RawObject<'_>) -> bool {
+    #[derive(Deserialize)]
+    struct Synced<'a> {
+        #[serde(borrow)]
+        synced_from: Option<&'a RawValue>,
+    }
+    obj.parse_member_borrowed::<Synced<'_>>("synced_block")
+        .is_some_and(|s| s.synced_from.is_some_and(|f| f.get() != "null"))
 }
 
 /// The plain-text title of a page from its `properties` (the property of type `title`).
