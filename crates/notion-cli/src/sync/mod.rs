@@ -1,0 +1,281 @@
+//! `notion-source sync`: a local, queryable SQLite mirror of the workspace, kept current by
+//! incremental runs.
+
+mod db;
+mod progress;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use clap::Args;
+use futures::StreamExt;
+use notion_streams::{
+    Config, Connector, Error, LogLevel, Message, Selection, Settings, State, StreamName, SyncMode,
+};
+use serde_json::{Value, json};
+
+use crate::airbyte::{SharedConfig, connector_with_rotation, load_settings, take_rotated};
+use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
+pub(crate) use db::Mirror;
+use progress::Progress;
+
+/// Arguments of `sync`.
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// The configuration file (JSON). Rotated OAuth tokens are written back to it.
+    #[arg(long)]
+    pub(crate) config: PathBuf,
+    /// The SQLite database to create or update.
+    #[arg(long, default_value = "notion.db")]
+    pub(crate) db: PathBuf,
+    /// Streams to sync (comma-separated); all by default.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) streams: Vec<StreamName>,
+    /// Ignore the stored state and read everything again.
+    #[arg(long)]
+    pub(crate) full_refresh: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub(crate) quiet: bool,
+    /// Write the end-of-sync summary as JSON to this file (`-` for stdout).
+    #[arg(long)]
+    pub(crate) summary_json: Option<PathBuf>,
+}
+
+/// How a sync is run, whatever started it.
+pub(crate) struct SyncJob {
+    pub(crate) settings: Settings,
+    /// Where rotated OAuth tokens are written back (the configuration file), if anywhere.
+    pub(crate) config_path: Option<PathBuf>,
+    pub(crate) db: PathBuf,
+    pub(crate) streams: Vec<StreamName>,
+    pub(crate) full_refresh: bool,
+    pub(crate) quiet: bool,
+    pub(crate) summary_json: Option<PathBuf>,
+}
+
+pub(crate) async fn run(args: SyncArgs) -> u8 {
+    let settings = match load_settings(&args.config) {
+        Ok(s) => s,
+        Err(m) => {
+            eprintln!("notion-source: {m}");
+            return EXIT_INVALID_INPUT;
+        }
+    };
+    let job = SyncJob {
+        settings,
+        config_path: Some(args.config),
+        db: args.db,
+        streams: args.streams,
+        full_refresh: args.full_refresh,
+        quiet: args.quiet,
+        summary_json: args.summary_json,
+    };
+    match run_job(job).await {
+        Ok(_) => 0,
+        Err(code) => code,
+    }
+}
+
+/// Runs a sync and returns its summary; `Err` carries the exit code (the error was reported on
+/// stderr).
+pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
+    let started = Instant::now();
+    let mut mirror = match Mirror::open(&job.db) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!(
+                "notion-source: cannot open the database {}: {e}",
+                job.db.display()
+            );
+            return Err(EXIT_FAILED);
+        }
+    };
+    match mirror.schema_version() {
+        Ok(v) if v <= 1 => {}
+        Ok(v) => {
+            eprintln!(
+                "notion-source: {} was written by a newer notion-source (schema {v}); upgrade, or sync into a new file",
+                job.db.display()
+            );
+            return Err(EXIT_INVALID_INPUT);
+        }
+        Err(e) => {
+            eprintln!("notion-source: cannot read {}: {e}", job.db.display());
+            return Err(EXIT_FAILED);
+        }
+    }
+    let state = if job.full_refresh {
+        State::default()
+    } else {
+        match mirror.load_state() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "notion-source: the state stored in {} is invalid ({e}); run with --full-refresh to start over",
+                    job.db.display()
+                );
+                return Err(EXIT_INVALID_INPUT);
+            }
+        }
+    };
+    let streams: Vec<StreamName> = if job.streams.is_empty() {
+        StreamName::ALL.to_vec()
+    } else {
+        job.streams.clone()
+    };
+    let mode = if job.full_refresh {
+        SyncMode::FullRefresh
+    } else {
+        SyncMode::Incremental
+    };
+    let selection = Selection::of(streams.iter().copied(), mode);
+    let shared: SharedConfig = Arc::new(Mutex::new((job.settings.config.clone(), false)));
+    let connector: Connector = match connector_with_rotation(job.settings, &shared) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("notion-source: {e}");
+            return Err(EXIT_INVALID_INPUT);
+        }
+    };
+    connector.set_state(state);
+    let run_id = mirror
+        .start_run(if job.full_refresh {
+            "full_refresh"
+        } else {
+            "incremental"
+        })
+        .map_err(|e| {
+            eprintln!("notion-source: cannot write to the database: {e}");
+            EXIT_FAILED
+        })?;
+    let show_progress = !job.quiet && std::io::stderr().is_terminal();
+    let progress = Progress::new(show_progress, &streams);
+    let mut read = connector.read(selection);
+    let mut failure: Option<String> = None;
+    let mut warnings = 0u64;
+    while let Some(message) = read.next().await {
+        if let Some(config) = take_rotated(&shared)
+            && let Err(e) = persist_rotated(job.config_path.as_deref(), &config)
+        {
+            progress.println(&format!(
+                "warning: OAuth tokens rotated but could not be saved: {e}"
+            ));
+        }
+        let written = match &message {
+            Message::Record { stream, data, .. } => {
+                progress.record(*stream);
+                mirror.record(*stream, data)
+            }
+            Message::State { stream, state, .. } => mirror.state(*stream, state),
+            Message::Log { level, message } => {
+                if *level >= LogLevel::Warn {
+                    warnings += 1;
+                    if !job.quiet {
+                        progress.println(&format!("warning: {message}"));
+                    }
+                }
+                Ok(())
+            }
+            Message::Error { message, .. } => {
+                progress.println(&format!("error: {message}"));
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = written {
+            failure = Some(format!("cannot write to the database: {e}"));
+            break;
+        }
+        progress.tick(connector.http_stats());
+    }
+    let counters = read.counters();
+    let not_shared = counters
+        .not_shared
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let depth_cuts = counters
+        .depth_cuts
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let result = read.finish().await;
+    if let Some(config) = take_rotated(&shared) {
+        let _ = persist_rotated(job.config_path.as_deref(), &config);
+    }
+    progress.finish();
+    let failure = failure.or_else(|| match result {
+        Ok(()) => None,
+        Err(Error::StreamsFailed(s)) => Some(format!(
+            "streams failed: {}",
+            s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+        Err(e) => Some(e.to_string()),
+    });
+    // Records after the last state are not covered by it: drop them, the next run reads them.
+    let _ = mirror.rollback();
+    let http = connector.http_stats();
+    let counts = mirror.counts().unwrap_or_default();
+    let summary = json!({
+        "status": if failure.is_none() { "succeeded" } else { "failed" },
+        "records": progress.records_json(),
+        "rows": counts.iter().map(|(t, n)| (t.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "requests": http.requests,
+        "retries": http.retries,
+        "rate_limited": http.rate_limited,
+        "requests_per_second": (http.requests as f64 / started.elapsed().as_secs_f64().max(0.001) * 10.0).round() / 10.0,
+        "rate_limit_pauses": http.pauses,
+        "not_shared": not_shared,
+        "depth_cuts": depth_cuts,
+        "warnings": warnings,
+        "duration_seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        "database": job.db.display().to_string(),
+        "error": failure,
+    });
+    let _ = mirror.finish_run(
+        run_id,
+        if failure.is_none() {
+            "succeeded"
+        } else {
+            "failed"
+        },
+        &summary,
+        failure.as_deref(),
+    );
+    if let Some(path) = &job.summary_json {
+        write_summary(path, &summary);
+    }
+    if !job.quiet {
+        eprint!("{}", progress::render_summary(&summary));
+    }
+    match failure {
+        None => Ok(summary),
+        Some(message) => {
+            eprintln!("notion-source: sync failed: {message}");
+            Err(EXIT_FAILED)
+        }
+    }
+}
+
+/// Writes the summary as JSON to a file, or to stdout for `-` (`sync` writes nothing else there).
+#[allow(clippy::print_stdout)]
+fn write_summary(path: &Path, summary: &Value) {
+    let text = serde_json::to_string_pretty(summary).unwrap_or_default();
+    if path.as_os_str() == "-" {
+        println!("{text}");
+    } else if let Err(e) = std::fs::write(path, text + "\n") {
+        eprintln!("notion-source: cannot write {}: {e}", path.display());
+    }
+}
+
+/// Writes rotated OAuth tokens back into the configuration file, atomically.
+fn persist_rotated(path: Option<&Path>, config: &Config) -> std::io::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let text = serde_json::to_string_pretty(config).map_err(std::io::Error::other)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n")?;
+    // Keep the file's permissions (it holds secrets).
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(&tmp, meta.permissions())?;
+    }
+    std::fs::rename(&tmp, path)
+}

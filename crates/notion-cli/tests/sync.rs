@@ -1,0 +1,244 @@
+//! `notion-source sync` and `demo`: the local SQLite mirror.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use notion_fake::{ApiVersion, GenConfig, Latency, Stream, WorkspaceSpec};
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+const TABLES: [&str; 6] = [
+    "users",
+    "databases",
+    "data_sources",
+    "pages",
+    "blocks",
+    "comments",
+];
+
+/// Every row of every stream table, keyed by table and id (state and run history left out).
+fn dump(db: &Path) -> BTreeMap<(String, String), String> {
+    let conn = Connection::open(db).unwrap();
+    let mut out = BTreeMap::new();
+    for table in TABLES {
+        let mut st = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
+            .unwrap();
+        let n = st.column_count();
+        let mut rows = st.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            let id: String = row.get("id").unwrap();
+            let cells: Vec<String> = (0..n)
+                .map(|i| format!("{:?}", row.get::<_, rusqlite::types::Value>(i).unwrap()))
+                .collect();
+            out.insert((table.to_owned(), id), cells.join("\t"));
+        }
+    }
+    out
+}
+
+async fn sync(config: &Path, db: &Path) -> Run {
+    run(args(&[
+        "sync",
+        "--config",
+        &path_str(config),
+        "--db",
+        &path_str(db),
+        "--quiet",
+    ]))
+    .await
+}
+
+/// Starts `sync` and kills it after `after`.
+async fn sync_killed_after(config: PathBuf, db: PathBuf, after: Duration) {
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(BIN)
+            .args(["sync", "--quiet", "--config"])
+            .arg(&config)
+            .arg("--db")
+            .arg(&db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(after);
+        let _ = child.kill();
+        let _ = child.wait();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_syncs_rerun_to_the_same_mirror_as_a_clean_sync() {
+    let mut options = unthrottled();
+    options.latency = Latency {
+        fixed: Duration::from_millis(2),
+        jitter: Duration::from_millis(2),
+    };
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), options).await;
+    let dir = Dir::new();
+    let cfg = dir.write(
+        "config.json",
+        &config(&fake, json!({"checkpoint_interval": 25, "concurrency": 4})),
+    );
+    let clean_db = dir.path("clean.db");
+    let started = Instant::now();
+    let clean = sync(&cfg, &clean_db).await;
+    let clean_time = started.elapsed();
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    let expected = dump(&clean_db);
+    assert_eq!(
+        expected.keys().filter(|(t, _)| t == "pages").count(),
+        fake.ground_truth(Stream::Pages, ApiVersion::V2026_03_11)
+            .count()
+    );
+
+    for trial in 0..10u32 {
+        let db = dir.path(&format!("trial-{trial}.db"));
+        // Kill points spread over the length of a clean sync.
+        let at = clean_time.mul_f64(0.05 + 0.09 * f64::from(trial));
+        sync_killed_after(cfg.clone(), db.clone(), at).await;
+        let rerun = sync(&cfg, &db).await;
+        assert_eq!(rerun.code, 0, "trial {trial}: {}", rerun.stderr);
+        let got = dump(&db);
+        if got != expected {
+            let missing: Vec<_> = expected
+                .keys()
+                .filter(|k| !got.contains_key(*k))
+                .take(3)
+                .collect();
+            let different: Vec<_> = expected
+                .iter()
+                .filter(|(k, v)| got.get(*k).is_some_and(|g| g != *v))
+                .map(|(k, _)| k)
+                .take(3)
+                .collect();
+            let extra: Vec<_> = got
+                .keys()
+                .filter(|k| !expected.contains_key(*k))
+                .take(3)
+                .collect();
+            panic!(
+                "trial {trial} (killed after {at:?}): missing {missing:?}, different {different:?}, extra {extra:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_sync_updates_exactly_the_changed_rows() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write("config.json", &config(&fake, json!({})));
+    let db = dir.path("notion.db");
+    let first = sync(&cfg, &db).await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let before = dump(&db);
+
+    fake.advance(Duration::from_secs(3600));
+    let blocks: Vec<_> = fake
+        .ground_truth(Stream::Blocks, ApiVersion::V2026_03_11)
+        .collect();
+    let pages: Vec<_> = fake
+        .ground_truth(Stream::Pages, ApiVersion::V2026_03_11)
+        .collect();
+    let edited = blocks
+        .iter()
+        .find(|b| b.object["type"] == "paragraph")
+        .unwrap();
+    fake.edit_block(edited.id, "changed").unwrap();
+    let trashed = pages
+        .iter()
+        .find(|p| p.id != edited.page_id.unwrap() && p.object["parent"]["type"] == "workspace")
+        .unwrap()
+        .id;
+    fake.trash_page(trashed).unwrap();
+
+    let second = sync(&cfg, &db).await;
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let after = dump(&db);
+    let changed: Vec<&(String, String)> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    let page_of_block = edited.page_id.unwrap().to_string();
+    let mut want = vec![
+        ("blocks".to_owned(), edited.id.to_string()),
+        ("pages".to_owned(), page_of_block),
+        ("pages".to_owned(), trashed.to_string()),
+    ];
+    want.sort();
+    let mut got: Vec<(String, String)> = changed.into_iter().cloned().collect();
+    got.sort();
+    assert_eq!(
+        got, want,
+        "exactly the edited block, its page and the trashed page changed"
+    );
+    assert_eq!(before.len(), after.len(), "nothing was dropped");
+    let conn = Connection::open(&db).unwrap();
+    let in_trash: i64 = conn
+        .query_row(
+            "SELECT in_trash FROM pages WHERE id = ?1",
+            [trashed.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(in_trash, 1, "the trashed page is marked, not dropped");
+    let text: String = conn
+        .query_row(
+            "SELECT plain_text FROM blocks WHERE id = ?1",
+            [edited.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(text, "changed");
+    let runs: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sync_runs WHERE status = 'succeeded'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(runs, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_fills_every_stream_and_its_queries_run() {
+    let dir = Dir::new();
+    let db = dir.path("demo.db");
+    let summary = dir.path("summary.json");
+    let r = run(args(&[
+        "demo",
+        "--unthrottled",
+        "--db",
+        &path_str(&db),
+        "--summary-json",
+        &path_str(&summary),
+    ]))
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["status"], "succeeded");
+    for table in TABLES {
+        assert!(s["records"][table].as_u64().unwrap() > 0, "{table}: {s}");
+    }
+    assert!(
+        r.stdout.contains("SELECT"),
+        "the example queries are printed"
+    );
+    let conn = Connection::open(&db).unwrap();
+    for sql in r.stdout.lines().filter(|l| l.starts_with("SELECT")) {
+        let mut st = conn.prepare(sql).unwrap();
+        let n = st.query_map([], |_| Ok(())).unwrap().count();
+        assert!(n > 0, "{sql} returns rows");
+    }
+}
