@@ -1,11 +1,13 @@
 //! Development tasks: `cargo xtask <command>`.
 
 mod bench;
+mod live;
 mod schemas;
 
 use std::path::PathBuf;
+use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Result, ensure};
 use clap::{Parser, Subcommand};
 
 /// Development tasks.
@@ -24,8 +26,12 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Run the no-token demo (a release build of `notion-source demo`).
+    Demo,
     /// Run a benchmark.
     Bench(bench::BenchArgs),
+    /// Check the connector against the real Notion API (token from `NOTION_TOKEN`).
+    Live(live::LiveArgs),
 }
 
 /// The workspace root.
@@ -39,6 +45,15 @@ fn root() -> PathBuf {
 fn main() -> Result<()> {
     match Cli::parse().task {
         Task::Schemas { check } => schemas::run(&root(), check),
+        Task::Demo => {
+            let status = Command::new(env!("CARGO"))
+                .args(["run", "--release", "--bin", "notion-source", "--", "demo"])
+                .current_dir(root())
+                .status()?;
+            ensure!(status.success(), "the demo failed");
+            Ok(())
+        }
         Task::Bench(args) => bench::run(args),
+        Task::Live(args) => live::run(&root(), args),
     }
 }
