@@ -101,7 +101,10 @@ pub enum CommentsMode {
 ///
 /// Build it with [`Config::from_json`] (which validates) or [`Config::with_token`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(title = "Notion Source Spec")]
+#[schemars(
+    title = "Notion Source Spec",
+    description = "Reads users, databases, data sources, pages, blocks and comments shared with a Notion integration."
+)]
 pub struct Config {
     /// How to authenticate with Notion.
     #[schemars(title = "Authentication Method", extend("order" = 0))]

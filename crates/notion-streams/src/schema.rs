@@ -215,7 +215,6 @@ pub fn spec() -> Value {
     json!({
         "documentationUrl": "https://github.com/notion-source/notion-source/blob/main/docs/configuration.md",
         "changelogUrl": "https://github.com/notion-source/notion-source/blob/main/CHANGELOG.md",
-        "protocol_version": "0.5.2",
         "supportsIncremental": true,
         "connectionSpecification": config_schema(),
         "advanced_auth": {
