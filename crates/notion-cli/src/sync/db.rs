@@ -230,10 +230,96 @@ fn rich_text_plain(raw: Option<&RawValue>) -> Option<String> {
     )
 }
 
+/// The columns of a stream's table, `id` first and `raw` last (the order of `upsert` values).
+fn columns(stream: StreamName) -> &'static [&'static str] {
+    match stream {
+        StreamName::Users => &["id", "name", "type", "email", "raw"],
+        StreamName::Databases => &[
+            "id",
+            "title",
+            "parent_type",
+            "parent_id",
+            "created_time",
+            "last_edited_time",
+            "in_trash",
+            "url",
+            "raw",
+        ],
+        StreamName::DataSources => &[
+            "id",
+            "database_id",
+            "title",
+            "created_time",
+            "last_edited_time",
+            "in_trash",
+            "raw",
+        ],
+        StreamName::Pages => &[
+            "id",
+            "title",
+            "parent_type",
+            "parent_id",
+            "data_source_id",
+            "database_id",
+            "created_time",
+            "last_edited_time",
+            "in_trash",
+            "is_archived",
+            "url",
+            "raw",
+        ],
+        StreamName::Blocks => &[
+            "id",
+            "page_id",
+            "parent_type",
+            "parent_id",
+            "type",
+            "depth",
+            "plain_text",
+            "has_children",
+            "created_time",
+            "last_edited_time",
+            "in_trash",
+            "raw",
+        ],
+        StreamName::Comments => &[
+            "id",
+            "page_id",
+            "parent_type",
+            "parent_id",
+            "discussion_id",
+            "plain_text",
+            "created_by",
+            "created_time",
+            "last_edited_time",
+            "raw",
+        ],
+    }
+}
+
+/// The upsert statement of a stream's table.
+fn upsert_sql(stream: StreamName) -> String {
+    let cols = columns(stream);
+    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = cols[1..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}",
+        stream.as_str(),
+        cols.join(", "),
+        placeholders.join(", "),
+        updates.join(", ")
+    )
+}
+
 /// The SQLite mirror.
 pub(crate) struct Mirror {
     conn: Connection,
     in_transaction: bool,
+    /// The upsert statement of each stream's table.
+    upserts: Vec<String>,
 }
 
 impl Mirror {
@@ -261,6 +347,7 @@ impl Mirror {
         Ok(Mirror {
             conn,
             in_transaction: false,
+            upserts: StreamName::ALL.iter().map(|s| upsert_sql(*s)).collect(),
         })
     }
 
@@ -296,139 +383,107 @@ impl Mirror {
         let parent_type = c.parent.as_ref().and_then(|p| p.kind.clone());
         let parent_id = c.parent.as_ref().and_then(Parent::id);
         let trash = trashed(&c);
+        let created = c.created_time.as_deref();
+        let edited = c.last_edited_time.as_deref();
         match stream {
             StreamName::Users => {
-                let mut st = self.conn.prepare_cached(
-                    "INSERT INTO users (id, name, type, email, raw) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT(id) DO UPDATE SET name = excluded.name, type = excluded.type,
-                       email = excluded.email, raw = excluded.raw",
-                )?;
-                st.execute(params![
-                    id,
-                    c.name.as_deref(),
-                    c.kind.as_deref(),
-                    c.person.as_ref().and_then(|p| p.email.clone()),
-                    data
-                ])?;
+                let email = c.person.as_ref().and_then(|p| p.email.clone());
+                self.upsert(
+                    stream,
+                    params![id, c.name.as_deref(), c.kind.as_deref(), email, data],
+                )
             }
-            StreamName::Databases => {
-                let mut st = self.conn.prepare_cached(
-                    "INSERT INTO databases (id, title, parent_type, parent_id, created_time, last_edited_time, in_trash, url, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT(id) DO UPDATE SET title = excluded.title, parent_type = excluded.parent_type,
-                       parent_id = excluded.parent_id, created_time = excluded.created_time,
-                       last_edited_time = excluded.last_edited_time, in_trash = excluded.in_trash,
-                       url = excluded.url, raw = excluded.raw",
-                )?;
-                st.execute(params![
+            StreamName::Databases => self.upsert(
+                stream,
+                params![
                     id,
                     c._title.as_deref(),
                     parent_type,
                     parent_id,
-                    c.created_time.as_deref(),
-                    c.last_edited_time.as_deref(),
+                    created,
+                    edited,
                     trash,
                     c.url.as_deref(),
                     data
-                ])?;
-            }
-            StreamName::DataSources => {
-                let mut st = self.conn.prepare_cached(
-                    "INSERT INTO data_sources (id, database_id, title, created_time, last_edited_time, in_trash, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT(id) DO UPDATE SET database_id = excluded.database_id, title = excluded.title,
-                       created_time = excluded.created_time, last_edited_time = excluded.last_edited_time,
-                       in_trash = excluded.in_trash, raw = excluded.raw",
-                )?;
-                st.execute(params![
+                ],
+            ),
+            StreamName::DataSources => self.upsert(
+                stream,
+                params![
                     id,
                     c._database_id.as_deref(),
                     c._title.as_deref(),
-                    c.created_time.as_deref(),
-                    c.last_edited_time.as_deref(),
+                    created,
+                    edited,
                     trash,
                     data
-                ])?;
-            }
-            StreamName::Pages => {
-                let mut st = self.conn.prepare_cached(
-                    "INSERT INTO pages (id, title, parent_type, parent_id, data_source_id, database_id, created_time,
-                       last_edited_time, in_trash, is_archived, url, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                     ON CONFLICT(id) DO UPDATE SET title = excluded.title, parent_type = excluded.parent_type,
-                       parent_id = excluded.parent_id, data_source_id = excluded.data_source_id,
-                       database_id = excluded.database_id, created_time = excluded.created_time,
-                       last_edited_time = excluded.last_edited_time, in_trash = excluded.in_trash,
-                       is_archived = excluded.is_archived, url = excluded.url, raw = excluded.raw",
-                )?;
-                st.execute(params![
+                ],
+            ),
+            StreamName::Pages => self.upsert(
+                stream,
+                params![
                     id,
                     c._title.as_deref(),
                     parent_type,
                     parent_id,
                     c._data_source_id.as_deref(),
                     c._database_id.as_deref(),
-                    c.created_time.as_deref(),
-                    c.last_edited_time.as_deref(),
+                    created,
+                    edited,
                     trash,
                     c.is_archived,
                     c.url.as_deref(),
                     data
-                ])?;
-            }
+                ],
+            ),
             StreamName::Blocks => {
                 let text = block_plain_text(data, c.kind.as_deref());
-                let mut st = self.conn.prepare_cached(
-                    "INSERT INTO blocks (id, page_id, parent_type, parent_id, type, depth, plain_text, has_children,
-                       created_time, last_edited_time, in_trash, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                     ON CONFLICT(id) DO UPDATE SET page_id = excluded.page_id, parent_type = excluded.parent_type,
-                       parent_id = excluded.parent_id, type = excluded.type, depth = excluded.depth,
-                       plain_text = excluded.plain_text, has_children = excluded.has_children,
-                       created_time = excluded.created_time, last_edited_time = excluded.last_edited_time,
-                       in_trash = excluded.in_trash, raw = excluded.raw",
-                )?;
-                st.execute(params![
-                    id,
-                    c._page_id.as_deref(),
-                    parent_type,
-                    parent_id,
-                    c.kind.as_deref(),
-                    c._depth,
-                    text,
-                    c.has_children,
-                    c.created_time.as_deref(),
-                    c.last_edited_time.as_deref(),
-                    trash,
-                    data
-                ])?;
+                self.upsert(
+                    stream,
+                    params![
+                        id,
+                        c._page_id.as_deref(),
+                        parent_type,
+                        parent_id,
+                        c.kind.as_deref(),
+                        c._depth,
+                        text,
+                        c.has_children,
+                        created,
+                        edited,
+                        trash,
+                        data
+                    ],
+                )
             }
             StreamName::Comments => {
                 let text = rich_text_plain(c.rich_text);
-                let mut st = self.conn.prepare_cached(
-                    "INSERT INTO comments (id, page_id, parent_type, parent_id, discussion_id, plain_text, created_by,
-                       created_time, last_edited_time, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                     ON CONFLICT(id) DO UPDATE SET page_id = excluded.page_id, parent_type = excluded.parent_type,
-                       parent_id = excluded.parent_id, discussion_id = excluded.discussion_id,
-                       plain_text = excluded.plain_text, created_by = excluded.created_by,
-                       created_time = excluded.created_time, last_edited_time = excluded.last_edited_time,
-                       raw = excluded.raw",
-                )?;
-                st.execute(params![
-                    id,
-                    c._page_id.as_deref(),
-                    parent_type,
-                    parent_id,
-                    c.discussion_id.as_deref(),
-                    text,
-                    c.created_by.as_ref().and_then(|r| r.id.clone()),
-                    c.created_time.as_deref(),
-                    c.last_edited_time.as_deref(),
-                    data
-                ])?;
+                let author = c.created_by.as_ref().and_then(|r| r.id.clone());
+                self.upsert(
+                    stream,
+                    params![
+                        id,
+                        c._page_id.as_deref(),
+                        parent_type,
+                        parent_id,
+                        c.discussion_id.as_deref(),
+                        text,
+                        author,
+                        created,
+                        edited,
+                        data
+                    ],
+                )
             }
         }
+    }
+
+    /// `INSERT … ON CONFLICT(id) DO UPDATE` of one row of a stream's table; `values` follow the
+    /// table's columns (see [`columns`]).
+    fn upsert(&self, stream: StreamName, values: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(&self.upserts[stream as usize])?
+            .execute(values)?;
         Ok(())
     }
 
