@@ -106,7 +106,8 @@ pub(crate) struct Reader {
     input: State,
     pass: Mutex<PassState>,
     resume: BTreeMap<String, SourceProgress>,
-    resume_pending: Vec<String>,
+    /// Whether this read continues an interrupted pass.
+    resuming: bool,
     /// Whether the pass's start is known.
     started: AtomicBool,
     seen_pages: Mutex<HashSet<Id>>,
@@ -253,6 +254,7 @@ impl Reader {
                 Vec::new(),
             ),
         };
+        let resuming = !pass.started_at.is_empty();
         let concurrency = settings.config.concurrency.max(1) as usize;
         Reader {
             api,
@@ -268,10 +270,13 @@ impl Reader {
             input,
             pass: Mutex::new(pass),
             resume,
-            resume_pending,
+            resuming,
             started: AtomicBool::new(false),
             seen_pages: Mutex::new(HashSet::new()),
-            pending_pages: Mutex::new(BTreeSet::new()),
+            // Pages an interrupted pass had found by walking and not read yet.
+            pending_pages: Mutex::new(
+                resume_pending.iter().filter_map(|s| s.parse().ok()).collect(),
+            ),
             pending_in_flight: Mutex::new(BTreeSet::new()),
             known_ds: Mutex::new(BTreeMap::new()),
             queried_ds: Mutex::new(BTreeSet::new()),
@@ -285,7 +290,7 @@ impl Reader {
     }
 
     fn resuming(&self) -> bool {
-        !self.resume.is_empty() || !self.resume_pending.is_empty()
+        self.resuming
     }
 
     /// Runs an API call within the request concurrency limit. The first response of the pass
@@ -340,13 +345,6 @@ impl Reader {
         }
         for ds in found_dss.iter().filter_map(|s| s.parse::<Id>().ok()) {
             self.retrieve_data_source(ds, "data source").await?;
-        }
-        if needs_pages {
-            for id in &self.resume_pending {
-                if let Ok(id) = id.parse::<Id>() {
-                    lock(&self.pending_pages).insert(id);
-                }
-            }
         }
         // Databases of known data sources (their containers are records too).
         let dbs: Vec<Id> = lock(&self.known_ds).values().flatten().copied().collect();
@@ -935,12 +933,11 @@ impl Reader {
         for (k, v) in &self.resume {
             pass.sources.entry(k.clone()).or_insert_with(|| v.clone());
         }
-        let mut pending: BTreeSet<String> = lock(&self.pending_pages)
+        let pending: BTreeSet<String> = lock(&self.pending_pages)
             .iter()
             .chain(lock(&self.pending_in_flight).iter())
             .map(|id| id.to_string())
             .collect();
-        pending.extend(self.resume_pending.iter().cloned());
         pass.pending_pages = pending.into_iter().collect();
         let mut dbs: BTreeSet<String> = pass.databases.iter().cloned().collect();
         dbs.extend(lock(&self.found_db).iter().map(Id::to_string));
