@@ -801,17 +801,17 @@ impl Reader {
                 if resume.skips(&id_text, ts) {
                     continue;
                 }
+                // Rows are read by their data source's query; other pages once, whether search
+                // or a content walk finds them first (rows are never `child_page` blocks, so
+                // only those pages are remembered).
                 if kind == SourceKind::Search {
                     if let Some(ds) = parent_data_source_id(&obj) {
-                        // A row: its data source's query reads it.
                         lock(&self.row_ds_refs).insert(ds);
                         continue;
                     }
                     if !lock(&self.seen_pages).insert(id) {
                         continue;
                     }
-                } else {
-                    lock(&self.seen_pages).insert(id);
                 }
                 drop(obj);
                 let seq = tracker.start(&id_text, ts, &ts_text);
