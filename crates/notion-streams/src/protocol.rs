@@ -122,13 +122,6 @@ pub enum Message {
         /// The whole updated configuration.
         config: Value,
     },
-    /// An estimate of the records a stream will emit.
-    Estimate {
-        /// The stream.
-        stream: StreamName,
-        /// Estimated records.
-        rows: u64,
-    },
 }
 
 impl Message {
@@ -237,14 +230,6 @@ impl Message {
                     "type": "CONNECTOR_CONFIG",
                     "emitted_at": now_millis() as f64,
                     "connectorConfig": {"config": config}
-                }
-            }),
-            Message::Estimate { stream, rows } => json!({
-                "type": "TRACE",
-                "trace": {
-                    "type": "ESTIMATE",
-                    "emitted_at": now_millis() as f64,
-                    "estimate": {"name": stream.as_str(), "type": "STREAM", "row_estimate": rows}
                 }
             }),
         }

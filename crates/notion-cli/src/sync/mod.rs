@@ -198,6 +198,9 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     let depth_cuts = counters
         .depth_cuts
         .load(std::sync::atomic::Ordering::Relaxed);
+    let rows_unread = counters
+        .rows_unread_at_cap
+        .load(std::sync::atomic::Ordering::Relaxed);
     let result = read.finish().await;
     if let Some(config) = take_rotated(&shared) {
         let _ = persist_rotated(job.config_path.as_deref(), &config);
@@ -226,6 +229,7 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         "rate_limit_pauses": http.pauses,
         "not_shared": not_shared,
         "depth_cuts": depth_cuts,
+        "rows_unread_at_query_cap": rows_unread,
         "warnings": warnings,
         "duration_seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         "database": job.db.display().to_string(),

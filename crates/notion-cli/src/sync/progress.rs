@@ -130,6 +130,12 @@ pub(crate) fn render_summary(s: &Value) -> String {
         "  not shared with the integration {} · blocks cut by max_block_depth {} · warnings {}\n",
         s["not_shared"], s["depth_cuts"], s["warnings"]
     ));
+    if s["rows_unread_at_query_cap"].as_u64().unwrap_or(0) > 0 {
+        out.push_str(&format!(
+            "  rows not read: more than 10,000 rows share one last_edited_time in {} data source(s)\n",
+            s["rows_unread_at_query_cap"]
+        ));
+    }
     if let Some(e) = s["error"].as_str() {
         out.push_str(&format!("  error: {e}\n"));
     }

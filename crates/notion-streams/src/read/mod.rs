@@ -275,7 +275,10 @@ impl Reader {
             seen_pages: Mutex::new(HashSet::new()),
             // Pages an interrupted pass had found by walking and not read yet.
             pending_pages: Mutex::new(
-                resume_pending.iter().filter_map(|s| s.parse().ok()).collect(),
+                resume_pending
+                    .iter()
+                    .filter_map(|s| s.parse().ok())
+                    .collect(),
             ),
             pending_in_flight: Mutex::new(BTreeSet::new()),
             known_ds: Mutex::new(BTreeMap::new()),
