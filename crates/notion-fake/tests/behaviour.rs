@@ -1,4 +1,4 @@
-//! The lead's behaviour decisions, over HTTP on loopback: trash semantics, the `Date` header,
+//! Notion behaviours the fake models, over HTTP on loopback: trash semantics, the `Date` header,
 //! comments bumping `last_edited_time`, and synced blocks.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

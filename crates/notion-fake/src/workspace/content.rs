@@ -680,7 +680,7 @@ impl Gen {
                 })
             }
             BlockKind::LinkPreview => mb::BlockKind::LinkPreview(LinkPreview {
-                url: "https://github.com/notion-source/notion-source/issues/7".to_owned(),
+                url: "https://github.com/notion-source/notion-source/discussions/1".to_owned(),
                 extra: Default::default(),
             }),
             BlockKind::Table { width } => mb::BlockKind::Table(Table {
