@@ -48,9 +48,19 @@ pub(crate) fn build_release() -> Result<()> {
     Ok(())
 }
 
-/// The release `notion-source` binary.
+static CONNECTOR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Measures this `notion-source` binary instead of the release build (to compare builds).
+pub(crate) fn use_connector(path: PathBuf) {
+    let _ = CONNECTOR.set(path);
+}
+
+/// The `notion-source` binary measured: the release build, or the one given with `--connector`.
 pub(crate) fn connector_bin() -> PathBuf {
-    root().join("target/release/notion-source")
+    CONNECTOR
+        .get()
+        .cloned()
+        .unwrap_or_else(|| root().join("target/release/notion-source"))
 }
 
 /// The release `notion-fake` binary.

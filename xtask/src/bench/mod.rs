@@ -24,6 +24,10 @@ pub(crate) struct BenchArgs {
     /// How the connector process is measured (CPU time, peak RSS).
     #[arg(long, value_enum, default_value = "auto", global = true)]
     meter: Meter,
+    /// Measure this `notion-source` binary instead of the release build (e.g. an older build,
+    /// to compare).
+    #[arg(long, global = true)]
+    connector: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +63,11 @@ pub(crate) fn run(args: BenchArgs) -> Result<()> {
         return Ok(());
     }
     common::build_release()?;
+    if let Some(path) = args.connector {
+        let path = std::fs::canonicalize(&path)
+            .with_context(|| format!("--connector {}", path.display()))?;
+        common::use_connector(path);
+    }
     let meter = args.meter.resolve()?;
     header(meter);
     match args.part {
@@ -87,10 +96,14 @@ fn defaults<T: Parser>(name: &str) -> T {
 #[allow(clippy::print_stdout)]
 fn header(meter: Meter) {
     println!(
-        "# cargo xtask bench — {}, machine: {}, load average {}, processes measured with {}",
+        "# cargo xtask bench — {}, machine: {}, load average {}, processes measured with {}, connector {}",
         chrono::Utc::now().format("%Y-%m-%d"),
         common::machine(),
         common::load_average(),
-        meter.describe()
+        meter.describe(),
+        common::connector_bin()
+            .strip_prefix(common::root())
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| common::connector_bin().display().to_string())
     );
 }
