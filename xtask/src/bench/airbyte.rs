@@ -18,15 +18,45 @@ use super::common::{
 /// Options of `cargo xtask bench airbyte`.
 #[derive(Debug, Parser)]
 pub(crate) struct AirbyteArgs {
-    /// Workspace size (pages, the `bench-sync-N` workspace).
+    /// Workspace size (pages).
     #[arg(long, default_value_t = 1000)]
     pages: u32,
+    /// Workspaces, comma separated: `nested` (`bench-sync-N`: nested blocks, inner comments,
+    /// long relations) and `flat` (`bench-N`: 30 top-level blocks per page, where Airbyte's
+    /// depth limit cuts nothing).
+    #[arg(long, value_delimiter = ',', default_value = "nested,flat")]
+    workspaces: Vec<Shape>,
     /// The PyPI version of `airbyte-source-notion`.
     #[arg(long, default_value = "3.2.0")]
     version: String,
     /// The Python interpreter that creates the virtual environment (3.10 or 3.11).
     #[arg(long, default_value = "python3")]
     python: String,
+}
+
+/// A benchmark workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Shape {
+    /// `bench-sync-N`.
+    Nested,
+    /// `bench-N`.
+    Flat,
+}
+
+impl Shape {
+    fn config(self, pages: u32) -> GenConfig {
+        match self {
+            Shape::Nested => GenConfig::bench_sync(pages),
+            Shape::Flat => GenConfig::bench(pages),
+        }
+    }
+
+    fn name(self, pages: u32) -> String {
+        match self {
+            Shape::Nested => format!("bench-sync-{pages}"),
+            Shape::Flat => format!("bench-{pages}"),
+        }
+    }
 }
 
 /// Airbyte's streams, in the order the tables list them.
@@ -169,10 +199,17 @@ impl Side {
 
 pub(crate) fn run(args: AirbyteArgs, meter: Meter) -> Result<()> {
     let venv = venv(&args)?;
-    let package = package_dir(&venv)?;
+    for &shape in &args.workspaces {
+        one_workspace(&args, shape, &venv, meter)?;
+    }
+    Ok(())
+}
+
+fn one_workspace(args: &AirbyteArgs, shape: Shape, venv: &Path, meter: Meter) -> Result<()> {
+    let package = package_dir(venv)?;
     let exe = venv.join("bin/source-notion");
     let load_before = load_average();
-    let fake = Fake::start(GenConfig::bench_sync(args.pages), Fake::unthrottled())?;
+    let fake = Fake::start(shape.config(args.pages), Fake::unthrottled())?;
     point_at(&package, &fake.base_url())?;
     let dir = work_dir()?.join("airbyte");
     std::fs::create_dir_all(&dir)?;
@@ -247,8 +284,8 @@ pub(crate) fn run(args: AirbyteArgs, meter: Meter) -> Result<()> {
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut t = Table::new(
         format!(
-            "Side by side: bench-sync-{} on the fake (no limit, no latency; load average {load_before} → {load_after})",
-            args.pages
+            "Side by side: {} on the fake (no limit, no latency; load average {load_before} → {load_after})",
+            shape.name(args.pages)
         ),
         &header_refs,
     );
