@@ -150,28 +150,77 @@ pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
         if !ws.is_row(&page) && !ws.page_in_search(&page) {
             m.pages += 1;
         }
-        let Some(blocks) = ws.page_blocks(&page) else {
+        add_page_content(&mut m, ws, &page, opts, now);
+    }
+    m
+}
+
+/// Adds the requests that read one page's content: its block tree, comments and truncated
+/// property values.
+fn add_page_content(
+    m: &mut MinRequests,
+    ws: &Workspace,
+    page: &Id,
+    opts: ReadOptions,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let Some(blocks) = ws.page_blocks(page) else {
+        return;
+    };
+    for (i, b) in blocks.iter().enumerate() {
+        let is_page = i == 0;
+        if b.child_ref {
             continue;
-        };
-        for (i, b) in blocks.iter().enumerate() {
-            let is_page = i == 0;
-            if b.child_ref {
+        }
+        if is_page || (b.children > 0 && !b.synced_duplicate) {
+            m.block_children += pages_of(b.children);
+        }
+        if (is_page && opts.page_comments) || (!is_page && opts.inner_comments) {
+            m.comments += pages_of(b.comments);
+        }
+    }
+    if opts.complete_properties {
+        for n in ws.truncated_values(page, now) {
+            m.property_items += pages_of(n);
+        }
+    }
+}
+
+/// The requests that read the content of `pages` (block trees, comments, truncated property
+/// values), as counted by [`min_requests`], and the `child_page` / `child_database` blocks met
+/// on the way.
+pub(crate) fn page_content_requests(
+    shared: &Shared,
+    pages: &[Id],
+    opts: ReadOptions,
+) -> (MinRequests, ChildRefs) {
+    let ws = &shared.ws;
+    let now = shared.clock.now();
+    let mut m = MinRequests::default();
+    let mut refs = ChildRefs::default();
+    for page in pages {
+        add_page_content(&mut m, ws, page, opts, now);
+        for b in ws.page_blocks(page).unwrap_or_default().iter().skip(1) {
+            if !b.child_ref {
                 continue;
             }
-            if is_page || (b.children > 0 && !b.synced_duplicate) {
-                m.block_children += pages_of(b.children);
-            }
-            if (is_page && opts.page_comments) || (!is_page && opts.inner_comments) {
-                m.comments += pages_of(b.comments);
-            }
-        }
-        if opts.complete_properties {
-            for n in ws.truncated_values(&page, now) {
-                m.property_items += pages_of(n);
+            if ws.database(&b.id).is_some() {
+                refs.databases.push(b.id);
+            } else {
+                refs.pages.push(b.id);
             }
         }
     }
-    m
+    (m, refs)
+}
+
+/// The `child_page` and `child_database` blocks of some pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChildRefs {
+    /// Ids of the child pages.
+    pub pages: Vec<Id>,
+    /// Ids of the child databases.
+    pub databases: Vec<Id>,
 }
 
 /// A stream of the connector, for ground truth.

@@ -198,7 +198,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use accounting::{MinRequests, ReadOptions, Stream, TruthRecord};
+pub use accounting::{ChildRefs, MinRequests, ReadOptions, Stream, TruthRecord};
 pub use auth::{Capabilities, OAuthClient};
 pub use clock::{Clock, default_start};
 pub use counters::Counters;
@@ -372,6 +372,18 @@ impl FakeNotion {
     /// [`MinRequests`] and the definition in the crate docs).
     pub fn min_requests(&self, options: ReadOptions) -> MinRequests {
         accounting::min_requests(&self.shared, options)
+    }
+
+    /// The requests that read the content of `pages` — block trees, comments and truncated
+    /// property values, counted as [`FakeNotion::min_requests`] counts them — and the child pages
+    /// and child databases their content links to. What an incremental read spends on the
+    /// pages it re-reads.
+    pub fn page_content_requests(
+        &self,
+        pages: &[Id],
+        options: ReadOptions,
+    ) -> (MinRequests, ChildRefs) {
+        accounting::page_content_requests(&self.shared, pages, options)
     }
 
     /// Every object of `stream` a complete reader must see, exactly as served now in `version`,

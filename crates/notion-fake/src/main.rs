@@ -22,7 +22,7 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     port: u16,
     /// Workspace: `demo` (the hand-made team wiki) or a generator preset (`small`, `e2e`,
-    /// `bench`, `bench-N`; the size flags below adjust a preset).
+    /// `bench`, `bench-N`, `bench-sync-N`; the size flags below adjust a preset).
     #[arg(long, default_value = "small")]
     workspace: String,
     /// Generator seed.
@@ -70,6 +70,9 @@ struct Args {
     /// Every n-th block has a comment (0: none).
     #[arg(long)]
     inner_comment_every: Option<u32>,
+    /// Every n-th row relates to 30 rows, more than a page object shows (0: none).
+    #[arg(long)]
+    long_relation_every: Option<u32>,
     /// Only text blocks and a small schema.
     #[arg(long)]
     simple: bool,
@@ -175,7 +178,8 @@ fn workspace(args: &Args) -> Result<WorkspaceSpec> {
         child_databases = child_databases,
         unshared_pages = unshared_pages,
         page_comments = page_comments,
-        inner_comment_every = inner_comment_every
+        inner_comment_every = inner_comment_every,
+        long_relation_every = long_relation_every
     );
     if args.simple {
         c.mix = Mix::Simple;

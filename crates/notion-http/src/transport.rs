@@ -122,12 +122,10 @@ impl Service<Request<Bytes>> for HttpTransport {
                 }
                 Err(e) => return Err(Error::transport("reading the response body", e)),
             };
-            // Notion answers every success with JSON. A body that does not parse was cut short
-            // (or mangled on the way) even when its framing looked complete, so it is a
+            // Notion answers every success with a JSON object. A body that is not one was cut
+            // short (or mangled on the way) even when its framing looked complete, so it is a
             // transport error and retried like a reset.
-            if parts.status.is_success()
-                && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
-            {
+            if parts.status.is_success() && !whole_json_object(&parts, &body) {
                 return Err(Error::transport(
                     "reading the response body",
                     "the JSON body is truncated or malformed",
@@ -135,5 +133,60 @@ impl Service<Request<Bytes>> for HttpTransport {
             }
             Ok(Response::from_parts(parts, body))
         })
+    }
+}
+
+/// Whether a success body is a whole JSON object.
+///
+/// When the HTTP layer delimited the body — by `Content-Length`, by chunked encoding, or by
+/// HTTP/2 framing — a body cut short on the way is already an error by now, so a body that is
+/// braced as an object is whole; the caller's decoding reads it once, and rejects what is
+/// still malformed. A body delimited only by the end of the connection may have been cut
+/// anywhere: it is parsed here in full.
+fn whole_json_object(parts: &http::response::Parts, body: &[u8]) -> bool {
+    let trimmed = body.trim_ascii();
+    if !(trimmed.starts_with(b"{") && trimmed.ends_with(b"}")) {
+        return false;
+    }
+    let framed = parts.version == http::Version::HTTP_2
+        || parts.headers.contains_key(http::header::CONTENT_LENGTH)
+        || parts
+            .headers
+            .get_all(http::header::TRANSFER_ENCODING)
+            .iter()
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
+            });
+    framed || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(headers: &[(&str, &str)]) -> http::response::Parts {
+        let mut b = Response::builder();
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn framed_bodies_are_checked_for_braces_and_unframed_ones_in_full() {
+        let cl = parts(&[("content-length", "10")]);
+        let chunked = parts(&[("transfer-encoding", "Chunked")]);
+        let unframed = parts(&[]);
+        for p in [&cl, &chunked, &unframed] {
+            assert!(whole_json_object(p, br#" {"object":"list"} "#));
+            assert!(!whole_json_object(p, br#"{"object":"li"#));
+            assert!(!whole_json_object(p, b"<html>502</html>"));
+            assert!(!whole_json_object(p, b""));
+        }
+        // Cut inside, at a closing brace: only the full parse of an unframed body sees it.
+        let cut = br#"{"results":[{"id":"a"}"#;
+        assert!(!whole_json_object(&unframed, cut));
+        assert!(!whole_json_object(&unframed, br#"{"a":"x}"#));
     }
 }

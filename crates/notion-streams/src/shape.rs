@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -94,6 +94,13 @@ pub enum Enrichment<'a> {
 }
 
 fn push_json_str(out: &mut String, s: &str) {
+    // Most keys and ids need no escaping: written as they are, without an allocation.
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // serde_json escapes exactly as JSON requires; writing into a String cannot fail.
     if let Ok(text) = serde_json::to_string(s) {
         out.push_str(&text);
@@ -157,7 +164,9 @@ pub fn shape(
         out.push(':');
         match e {
             Enrichment::Str(s) => push_json_str(&mut out, s),
-            Enrichment::U32(n) => out.push_str(&n.to_string()),
+            Enrichment::U32(n) => {
+                let _ = write!(out, "{n}");
+            }
             Enrichment::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Enrichment::Raw(r) => out.push_str(r.get()),
         }

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
-use clap::Args;
+use clap::Parser;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
 /// Options of `cargo xtask bench fake`.
-#[derive(Debug, Args)]
+#[derive(Debug, Parser)]
 pub(crate) struct FakeArgs {
     /// Pages in the generated workspace.
     #[arg(long, default_value_t = 100_000)]
@@ -50,44 +50,9 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 
 #[allow(clippy::print_stdout)]
 pub(crate) fn run(args: FakeArgs) -> Result<()> {
-    // The load generator must not be the bottleneck: re-run optimised when built for debugging.
-    if cfg!(debug_assertions) && std::env::var_os("XTASK_OPTIMISED").is_none() {
-        let status = Command::new(env!("CARGO"))
-            .args(["run", "--release", "--quiet", "-p", "xtask", "--"])
-            .args(std::env::args().skip(1))
-            .env("XTASK_OPTIMISED", "1")
-            .status()
-            .context("cargo run --release -p xtask")?;
-        if !status.success() {
-            bail!("benchmark failed");
-        }
-        return Ok(());
-    }
     let binary = match &args.binary {
         Some(b) => b.clone(),
-        None => {
-            let status = Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "--release",
-                    "-p",
-                    "notion-fake",
-                    "--bin",
-                    "notion-fake",
-                ])
-                .status()
-                .context("cargo build")?;
-            if !status.success() {
-                bail!("building notion-fake failed");
-            }
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .context("workspace root")?
-                .to_path_buf();
-            root.join("target/release/notion-fake")
-                .display()
-                .to_string()
-        }
+        None => super::common::fake_bin().display().to_string(),
     };
     let started = Instant::now();
     let mut child = Command::new(&binary)

@@ -6,6 +6,9 @@
 
 use std::path::Path;
 
+use std::borrow::Cow;
+
+use notion_streams::shape::RawObject;
 use notion_streams::{State, StreamName};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
@@ -106,47 +109,62 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 );
 "#;
 
-/// The typed columns of a record, read from its JSON.
-#[derive(Deserialize, Default)]
+/// The typed columns of a record, read from its top-level members in one pass over the record
+/// (members are parsed one by one, from the raw JSON of their values).
+#[derive(Default)]
 struct Columns<'a> {
-    #[serde(borrow, default)]
-    name: Option<std::borrow::Cow<'a, str>>,
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
+    id: Option<Cow<'a, str>>,
+    name: Option<Cow<'a, str>>,
+    kind: Option<Cow<'a, str>>,
     person: Option<Person>,
-    #[serde(default)]
     parent: Option<Parent>,
-    #[serde(borrow, default)]
-    created_time: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    last_edited_time: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
+    created_time: Option<Cow<'a, str>>,
+    last_edited_time: Option<Cow<'a, str>>,
     in_trash: Option<bool>,
-    #[serde(default)]
     archived: Option<bool>,
-    #[serde(default)]
     is_archived: Option<bool>,
-    #[serde(default)]
     has_children: Option<bool>,
-    #[serde(borrow, default)]
-    url: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    discussion_id: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
+    url: Option<Cow<'a, str>>,
+    discussion_id: Option<Cow<'a, str>>,
     created_by: Option<Ref>,
-    #[serde(borrow, default)]
     rich_text: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    _title: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    _page_id: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    _data_source_id: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    _database_id: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
-    _depth: Option<i64>,
+    title: Option<Cow<'a, str>>,
+    page_id: Option<Cow<'a, str>>,
+    data_source_id: Option<Cow<'a, str>>,
+    database_id: Option<Cow<'a, str>>,
+    depth: Option<i64>,
+    /// The member named by `type` (a block's content).
+    payload: Option<&'a RawValue>,
+}
+
+impl<'a> Columns<'a> {
+    fn read(obj: &RawObject<'a>) -> Self {
+        let kind = obj.str("type");
+        let payload = kind.as_deref().and_then(|k| obj.get(k));
+        Columns {
+            id: obj.str("id"),
+            name: obj.str("name"),
+            person: obj.parse_member("person"),
+            parent: obj.parse_member("parent"),
+            created_time: obj.str("created_time"),
+            last_edited_time: obj.str("last_edited_time"),
+            in_trash: obj.bool("in_trash"),
+            archived: obj.bool("archived"),
+            is_archived: obj.bool("is_archived"),
+            has_children: obj.bool("has_children"),
+            url: obj.str("url"),
+            discussion_id: obj.str("discussion_id"),
+            created_by: obj.parse_member("created_by"),
+            rich_text: obj.get("rich_text"),
+            title: obj.str("_title"),
+            page_id: obj.str("_page_id"),
+            data_source_id: obj.str("_data_source_id"),
+            database_id: obj.str("_database_id"),
+            depth: obj.parse_member("_depth"),
+            kind,
+            payload,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -187,47 +205,62 @@ fn trashed(c: &Columns<'_>) -> Option<bool> {
     c.in_trash.or(c.archived)
 }
 
+#[derive(Deserialize)]
+struct PlainText<'a> {
+    #[serde(borrow)]
+    plain_text: Cow<'a, str>,
+}
+
+/// Appends the `plain_text` of every item of a rich-text array (items without one are skipped).
+fn push_rich(text: &mut String, raw: &RawValue) {
+    let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) else {
+        return;
+    };
+    for item in items {
+        if let Ok(t) = serde_json::from_str::<PlainText<'_>>(item.get()) {
+            text.push_str(&t.plain_text);
+        }
+    }
+}
+
+/// A JSON string member, if it is one.
+fn json_str(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    raw.and_then(|r| serde_json::from_str::<Cow<'_, str>>(r.get()).ok())
+}
+
 /// The plain text of a block: the rich text under its type's member (or a table row's cells,
 /// or a child page's title).
-fn block_plain_text(raw: &str, kind: Option<&str>) -> Option<String> {
-    let kind = kind?;
-    let v: Value = serde_json::from_str(raw).ok()?;
-    let payload = v.get(kind)?;
+fn block_plain_text(payload: Option<&RawValue>) -> Option<String> {
     let mut text = String::new();
-    let mut push_rich = |rt: &Value| {
-        for item in rt.as_array().into_iter().flatten() {
-            if let Some(t) = item.get("plain_text").and_then(Value::as_str) {
-                text.push_str(t);
-            }
-        }
+    // A payload that is not an object has no text.
+    let Ok(payload) = RawObject::parse(payload?.get()) else {
+        return Some(text);
     };
     if let Some(rt) = payload.get("rich_text") {
-        push_rich(rt);
-    } else if let Some(cells) = payload.get("cells").and_then(Value::as_array) {
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                push_rich(&Value::String("\t".into()));
-            }
-            push_rich(cell);
+        push_rich(&mut text, rt);
+    } else if let Some(cells) = payload
+        .get("cells")
+        .and_then(|c| serde_json::from_str::<Vec<&RawValue>>(c.get()).ok())
+    {
+        for cell in cells {
+            push_rich(&mut text, cell);
         }
-    } else if let Some(t) = payload.get("title").and_then(Value::as_str) {
-        text.push_str(t);
-    } else if let Some(e) = payload.get("expression").and_then(Value::as_str) {
-        text.push_str(e);
-    } else if let Some(u) = payload.get("url").and_then(Value::as_str) {
-        text.push_str(u);
+    } else if let Some(t) = json_str(payload.get("title")) {
+        text.push_str(&t);
+    } else if let Some(e) = json_str(payload.get("expression")) {
+        text.push_str(&e);
+    } else if let Some(u) = json_str(payload.get("url")) {
+        text.push_str(&u);
     }
     Some(text)
 }
 
 fn rich_text_plain(raw: Option<&RawValue>) -> Option<String> {
     let raw = raw?;
-    let v: Vec<Value> = serde_json::from_str(raw.get()).ok()?;
-    Some(
-        v.iter()
-            .filter_map(|i| i.get("plain_text").and_then(Value::as_str))
-            .collect(),
-    )
+    serde_json::from_str::<Vec<&RawValue>>(raw.get()).ok()?;
+    let mut text = String::new();
+    push_rich(&mut text, raw);
+    Some(text)
 }
 
 /// The columns of a stream's table, `id` first and `raw` last (the order of `upsert` values).
@@ -372,12 +405,11 @@ impl Mirror {
     /// Upserts a record (within the open transaction).
     pub(crate) fn record(&mut self, stream: StreamName, data: &str) -> rusqlite::Result<()> {
         self.begin()?;
-        let c: Columns<'_> = serde_json::from_str(data).unwrap_or_default();
-        #[derive(Deserialize)]
-        struct IdOnly {
-            id: String,
-        }
-        let Ok(IdOnly { id }) = serde_json::from_str::<IdOnly>(data) else {
+        let Ok(obj) = RawObject::parse(data) else {
+            return Ok(());
+        };
+        let c = Columns::read(&obj);
+        let Some(id) = c.id.as_deref() else {
             return Ok(());
         };
         let parent_type = c.parent.as_ref().and_then(|p| p.kind.clone());
@@ -397,7 +429,7 @@ impl Mirror {
                 stream,
                 params![
                     id,
-                    c._title.as_deref(),
+                    c.title.as_deref(),
                     parent_type,
                     parent_id,
                     created,
@@ -411,8 +443,8 @@ impl Mirror {
                 stream,
                 params![
                     id,
-                    c._database_id.as_deref(),
-                    c._title.as_deref(),
+                    c.database_id.as_deref(),
+                    c.title.as_deref(),
                     created,
                     edited,
                     trash,
@@ -423,11 +455,11 @@ impl Mirror {
                 stream,
                 params![
                     id,
-                    c._title.as_deref(),
+                    c.title.as_deref(),
                     parent_type,
                     parent_id,
-                    c._data_source_id.as_deref(),
-                    c._database_id.as_deref(),
+                    c.data_source_id.as_deref(),
+                    c.database_id.as_deref(),
                     created,
                     edited,
                     trash,
@@ -437,16 +469,16 @@ impl Mirror {
                 ],
             ),
             StreamName::Blocks => {
-                let text = block_plain_text(data, c.kind.as_deref());
+                let text = block_plain_text(c.payload);
                 self.upsert(
                     stream,
                     params![
                         id,
-                        c._page_id.as_deref(),
+                        c.page_id.as_deref(),
                         parent_type,
                         parent_id,
                         c.kind.as_deref(),
-                        c._depth,
+                        c.depth,
                         text,
                         c.has_children,
                         created,
@@ -463,7 +495,7 @@ impl Mirror {
                     stream,
                     params![
                         id,
-                        c._page_id.as_deref(),
+                        c.page_id.as_deref(),
                         parent_type,
                         parent_id,
                         c.discussion_id.as_deref(),
@@ -487,7 +519,8 @@ impl Mirror {
         Ok(())
     }
 
-    /// Stores a stream's state and commits it with every record before it.
+    /// Stores a stream's state (within the open transaction, with every record before it; the
+    /// caller commits).
     pub(crate) fn state(&mut self, stream: StreamName, state: &Value) -> rusqlite::Result<()> {
         self.begin()?;
         self.conn
@@ -500,7 +533,7 @@ impl Mirror {
                 state.to_string(),
                 chrono::Utc::now().to_rfc3339()
             ])?;
-        self.commit()
+        Ok(())
     }
 
     /// Commits the open transaction.
@@ -590,5 +623,75 @@ impl Mirror {
             v.push((table, n));
         }
         Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(record: &str) -> Option<String> {
+        let obj = RawObject::parse(record).unwrap();
+        block_plain_text(Columns::read(&obj).payload)
+    }
+
+    #[test]
+    fn block_text_comes_from_the_member_named_by_type() {
+        let rt = r#"[{"plain_text":"Hello "},{"type":"mention"},{"plain_text":"w\u00f6rld"}]"#;
+        assert_eq!(
+            plain(&format!(
+                r#"{{"id":"b","type":"paragraph","paragraph":{{"rich_text":{rt}}}}}"#
+            )),
+            Some("Hello wörld".into())
+        );
+        assert_eq!(
+            plain(
+                r#"{"id":"b","type":"table_row","table_row":{"cells":[[{"plain_text":"a"}],[{"plain_text":"b"}]]}}"#
+            ),
+            Some("ab".into())
+        );
+        assert_eq!(
+            plain(r#"{"id":"b","type":"child_page","child_page":{"title":"Sub"}}"#),
+            Some("Sub".into())
+        );
+        assert_eq!(
+            plain(r#"{"id":"b","type":"equation","equation":{"expression":"e=mc^2"}}"#),
+            Some("e=mc^2".into())
+        );
+        assert_eq!(
+            plain(
+                r#"{"id":"b","type":"bookmark","bookmark":{"url":"https://x.test","caption":[]}}"#
+            ),
+            Some("https://x.test".into())
+        );
+        assert_eq!(
+            plain(r#"{"id":"b","type":"divider","divider":{}}"#),
+            Some(String::new())
+        );
+        assert_eq!(
+            plain(r#"{"id":"b","type":"divider","divider":null}"#),
+            Some(String::new())
+        );
+        assert_eq!(plain(r#"{"id":"b","type":"divider"}"#), None);
+    }
+
+    #[test]
+    fn columns_are_read_from_top_level_members() {
+        let rec = r#"{"id":"p","object":"page","parent":{"type":"data_source_id","data_source_id":"d","database_id":"x"},
+            "in_trash":false,"archived":true,"_title":"T \"q\"","_depth":3,"created_by":{"id":"u"}}"#;
+        let obj = RawObject::parse(rec).unwrap();
+        let c = Columns::read(&obj);
+        assert_eq!(c.id.as_deref(), Some("p"));
+        assert_eq!(c.parent.as_ref().and_then(Parent::id).as_deref(), Some("d"));
+        assert_eq!(trashed(&c), Some(false));
+        assert_eq!(c.title.as_deref(), Some("T \"q\""));
+        assert_eq!(c.depth, Some(3));
+        assert_eq!(c.created_by.and_then(|r| r.id).as_deref(), Some("u"));
+        assert_eq!(
+            rich_text_plain(Some(
+                &RawValue::from_string(r#"[{"plain_text":"x"}]"#.into()).unwrap()
+            )),
+            Some("x".into())
+        );
     }
 }

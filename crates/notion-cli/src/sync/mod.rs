@@ -156,7 +156,18 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     let mut read = connector.read(selection);
     let mut failure: Option<String> = None;
     let mut warnings = 0u64;
+    // Consecutive states (a checkpoint states every stream) are committed together, with the
+    // records before them, when the next message is not a state.
+    let mut states_to_commit = false;
     while let Some(message) = read.next().await {
+        let is_state = matches!(message, Message::State { .. });
+        if states_to_commit && !is_state {
+            if let Err(e) = mirror.commit() {
+                failure = Some(format!("cannot write to the database: {e}"));
+                break;
+            }
+            states_to_commit = false;
+        }
         if let Some(config) = take_rotated(&shared)
             && let Err(e) = persist_rotated(job.config_path.as_deref(), &config)
         {
@@ -169,7 +180,10 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
                 progress.record(*stream);
                 mirror.record(*stream, data)
             }
-            Message::State { stream, state, .. } => mirror.state(*stream, state),
+            Message::State { stream, state, .. } => {
+                states_to_commit = true;
+                mirror.state(*stream, state)
+            }
             Message::Log { level, message } => {
                 if *level >= LogLevel::Warn {
                     warnings += 1;
@@ -190,6 +204,12 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
             break;
         }
         progress.tick(connector.http_stats());
+    }
+    if states_to_commit
+        && failure.is_none()
+        && let Err(e) = mirror.commit()
+    {
+        failure = Some(format!("cannot write to the database: {e}"));
     }
     let counters = read.counters();
     let not_shared = counters

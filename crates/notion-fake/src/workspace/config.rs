@@ -1,5 +1,8 @@
 //! Knobs of the generated workspace.
 
+/// Rows a long relation ([`GenConfig::long_relation_every`]) points at.
+pub const LONG_RELATION: u32 = 30;
+
 /// Named special features (each one a knob; [`GenConfig::e2e`] turns them all on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Features {
@@ -83,6 +86,9 @@ pub struct GenConfig {
     pub page_comments: u32,
     /// Every n-th block carries a comment (0: none).
     pub inner_comment_every: u32,
+    /// Every n-th row of each data source relates to [`LONG_RELATION`] rows of its data source,
+    /// more than the 25 a page object shows (0: none).
+    pub long_relation_every: u32,
     /// Block and property type mix.
     pub mix: Mix,
     /// Special features.
@@ -114,6 +120,7 @@ impl GenConfig {
             unshared_pages: 2,
             page_comments: 2,
             inner_comment_every: 7,
+            long_relation_every: 0,
             mix: Mix::Rich,
             features: Features::default(),
         }
@@ -165,21 +172,62 @@ impl GenConfig {
             unshared_pages: 10,
             page_comments: 1,
             inner_comment_every: 0,
+            long_relation_every: 0,
             mix: Mix::Rich,
             features: Features::default(),
         }
     }
 
-    /// A named preset: `small`, `e2e`, `bench` (100,000 pages), `bench-N` (N pages).
+    /// The connector benchmark shape: `pages` pages in all — rows (half), child pages (1%) and
+    /// standalone pages — with about 30 blocks per page and 15 per row, nested up to 3 levels,
+    /// synced blocks, tables, column lists and tabs, up to 2 comments per page, a comment on
+    /// every 10th block, and every 20th row relating to [`LONG_RELATION`] rows (more than the
+    /// 25 a page object shows). One database (one data source) per 1,000 pages.
+    pub fn bench_sync(pages: u32) -> Self {
+        let databases = (pages / 1000).max(1);
+        let rows = pages / 2 / databases;
+        let child_pages = pages / 100;
+        GenConfig {
+            seed: 1,
+            people: 40,
+            bots: 2,
+            databases,
+            two_source_every: 0,
+            rows_per_data_source: rows,
+            pages: pages.saturating_sub(rows * databases + child_pages),
+            blocks_per_page: 30,
+            blocks_per_row: 15,
+            max_depth: 3,
+            child_pages,
+            child_databases: 0,
+            unshared_pages: 10,
+            page_comments: 2,
+            inner_comment_every: 10,
+            long_relation_every: 20,
+            mix: Mix::Rich,
+            features: Features {
+                layout_blocks: true,
+                ..Features::default()
+            },
+        }
+    }
+
+    /// A named preset: `small`, `e2e`, `bench` (100,000 pages), `bench-N` (N pages),
+    /// `bench-sync-N` ([`GenConfig::bench_sync`], N pages).
     pub fn preset(name: &str) -> Option<Self> {
         match name {
             "small" => Some(GenConfig::small()),
             "e2e" => Some(GenConfig::e2e()),
             "bench" => Some(GenConfig::bench(100_000)),
-            _ => name
-                .strip_prefix("bench-")
-                .and_then(|n| n.parse().ok())
-                .map(GenConfig::bench),
+            _ => {
+                if let Some(n) = name.strip_prefix("bench-sync-") {
+                    n.parse().ok().map(GenConfig::bench_sync)
+                } else {
+                    name.strip_prefix("bench-")
+                        .and_then(|n| n.parse().ok())
+                        .map(GenConfig::bench)
+                }
+            }
         }
     }
 }

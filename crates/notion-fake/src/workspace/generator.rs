@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::config::{GenConfig, Mix};
+use super::config::{GenConfig, LONG_RELATION, Mix};
 use crate::clock::to_minute;
 use notion_model::Id;
 
@@ -769,6 +769,13 @@ impl Gen {
                 k += 1;
             }
             return v;
+        }
+        let every = self.cfg.long_relation_every;
+        if every > 0 && row % every == every - 1 && n > LONG_RELATION {
+            // The next LONG_RELATION rows of the data source, wrapping around.
+            return (1..=LONG_RELATION)
+                .map(|i| rows.start + (row + i) % n)
+                .collect();
         }
         let mut rng = Rng::new(self.seed(), &[0x4E1, u64::from(ds), u64::from(row)]);
         let k = rng.below(4) as u32;
