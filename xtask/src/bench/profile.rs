@@ -140,7 +140,7 @@ pub(crate) fn run(args: ProfileArgs) -> Result<()> {
             "Profile by category: {} {what} (load average {load_before})",
             connector_name()
         ),
-        &["category", "CPU s", "share"],
+        &["category", "sampled CPU s", "share"],
     );
     for (c, n) in &by_category {
         t.row(vec![
@@ -156,8 +156,10 @@ pub(crate) fn run(args: ProfileArgs) -> Result<()> {
     ]);
     t.note(
         "Every sample of the process (user and kernel, all threads), classed by the function it \
-         fell in; CPU seconds are samples over the sampling frequency. `kernel` is mostly the TCP \
-         send and receive path, thread wake-ups and (sync) the page cache.",
+         fell in; sampled CPU seconds are samples over the sampling frequency (perf slows the \
+         process it samples: compare categories and builds, not with whole-process CPU time). \
+         `kernel` is mostly the TCP send and receive path, thread wake-ups and (sync) the page \
+         cache.",
     );
     t.print();
     let mut t = Table::new(
