@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use notion_fake::{Endpoint, FakeNotion, GenConfig, Options, WorkspaceSpec};
+use notion_streams::StreamName;
 use serde_json::{Value, json};
 
 /// The workspace root.
@@ -131,26 +132,48 @@ pub(crate) fn connector_config(fake: &FakeNotion, extra: Value) -> Value {
     c
 }
 
-/// The connector's six streams.
-pub(crate) const STREAMS: [&str; 6] = [
-    "users",
-    "databases",
-    "data_sources",
-    "pages",
-    "blocks",
-    "comments",
-];
-
 /// A configured catalog of every stream of the connector, incremental where it can be.
 pub(crate) fn connector_catalog() -> Value {
-    json!({"streams": STREAMS.iter().map(|s| {
-        let mode = if *s == "users" { "full_refresh" } else { "incremental" };
+    json!({"streams": StreamName::ALL.iter().map(|s| {
+        let mode = if *s == StreamName::Users { "full_refresh" } else { "incremental" };
         json!({
-            "stream": {"name": s, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
+            "stream": {"name": s.as_str(), "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
             "sync_mode": mode,
             "destination_sync_mode": "append",
         })
     }).collect::<Vec<_>>()})
+}
+
+/// A benchmark's fake and the connector's files for it.
+pub(crate) struct Setup {
+    /// The fake, unthrottled, serving `bench-sync-N`.
+    pub(crate) fake: Fake,
+    /// `target/bench/<name>`.
+    pub(crate) dir: PathBuf,
+    /// The connector's configuration: the fake, limiter off.
+    pub(crate) config: String,
+    /// The connector's catalog: every stream.
+    pub(crate) catalog: String,
+}
+
+/// Starts an unthrottled fake on `bench-sync-{pages}` and writes the connector's configuration
+/// (limiter off) and catalog into `target/bench/{name}`.
+pub(crate) fn unthrottled_setup(pages: u32, name: &str) -> Result<Setup> {
+    let fake = Fake::start(GenConfig::bench_sync(pages), Fake::unthrottled())?;
+    let dir = work_dir()?.join(name);
+    std::fs::create_dir_all(&dir)?;
+    let config = write_json(
+        &dir,
+        "config.json",
+        &connector_config(&fake, json!({"requests_per_second": 0})),
+    )?;
+    let catalog = write_json(&dir, "catalog.json", &connector_catalog())?;
+    Ok(Setup {
+        fake,
+        dir,
+        config: config.display().to_string(),
+        catalog: catalog.display().to_string(),
+    })
 }
 
 /// Writes `value` as JSON to `dir/name`.

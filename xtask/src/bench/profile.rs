@@ -5,13 +5,8 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, ensure};
 use clap::Parser;
-use notion_fake::GenConfig;
-use serde_json::json;
 
-use super::common::{
-    Fake, Run, Table, connector_bin, connector_catalog, connector_config, load_average, tail,
-    work_dir, write_json,
-};
+use super::common::{Run, Setup, Table, connector_bin, load_average, tail, unthrottled_setup};
 use super::unthrottled::Mode;
 
 /// Options of `cargo xtask bench profile`.
@@ -36,15 +31,12 @@ pub(crate) struct ProfileArgs {
 
 pub(crate) fn run(args: ProfileArgs) -> Result<()> {
     let load_before = load_average();
-    let fake = Fake::start(GenConfig::bench_sync(args.pages), Fake::unthrottled())?;
-    let dir = work_dir()?.join("profile");
-    std::fs::create_dir_all(&dir)?;
-    let config = write_json(
-        &dir,
-        "config.json",
-        &connector_config(&fake, json!({"requests_per_second": 0})),
-    )?;
-    let catalog = write_json(&dir, "catalog.json", &connector_catalog())?;
+    let Setup {
+        fake: _fake,
+        dir,
+        config,
+        catalog,
+    } = unthrottled_setup(args.pages, "profile")?;
     let data = dir.join(format!(
         "perf-{}-{}-{}.data",
         connector_name(),
@@ -71,14 +63,14 @@ pub(crate) fn run(args: ProfileArgs) -> Result<()> {
         Mode::Read => perf.extend([
             "read".to_owned(),
             "--config".to_owned(),
-            config.display().to_string(),
+            config.clone(),
             "--catalog".to_owned(),
-            catalog.display().to_string(),
+            catalog.clone(),
         ]),
         Mode::Sync => perf.extend([
             "sync".to_owned(),
             "--config".to_owned(),
-            config.display().to_string(),
+            config.clone(),
             "--db".to_owned(),
             db.display().to_string(),
             "--quiet".to_owned(),
@@ -121,7 +113,11 @@ pub(crate) fn run(args: ProfileArgs) -> Result<()> {
     let text = String::from_utf8_lossy(&report.stdout);
     let samples: Vec<Sample> = text.lines().filter_map(Sample::parse).collect();
     let what = match args.mode {
-        Mode::Read => format!("read of bench-sync-{} ({} records)", args.pages, output.total()),
+        Mode::Read => format!(
+            "read of bench-sync-{} ({} records)",
+            args.pages,
+            output.total()
+        ),
         Mode::Sync => format!("sync of bench-sync-{} into SQLite", args.pages),
     };
     let mut by_category: Vec<(&str, u64)> = CATEGORIES.iter().map(|(c, _)| (*c, 0)).collect();
@@ -252,27 +248,63 @@ const CATEGORIES: [(&str, &[&str]); 9] = [
     (
         "JSON decode",
         &[
-            "serde_json::de", "serde_json::read", "serde_core::de", "Deserialize", "Visitor",
-            "visit_", "from_utf8", "RawObject", "RawValue",
+            "serde_json::de",
+            "serde_json::read",
+            "serde_core::de",
+            "Deserialize",
+            "Visitor",
+            "visit_",
+            "from_utf8",
+            "RawObject",
+            "RawValue",
         ],
     ),
     (
         "JSON encode and record shaping",
-        &["serde_json::ser", "Serialize", "notion_streams::shape", "format_escaped", "itoa", "ryu"],
+        &[
+            "serde_json::ser",
+            "Serialize",
+            "notion_streams::shape",
+            "format_escaped",
+            "itoa",
+            "ryu",
+        ],
     ),
     (
         "memory allocation",
-        &["malloc", "free", "unlink_chunk", "realloc", "alloc::", "__rust_alloc", "__rdl_"],
+        &[
+            "malloc",
+            "free",
+            "unlink_chunk",
+            "realloc",
+            "alloc::",
+            "__rust_alloc",
+            "__rdl_",
+        ],
     ),
-    ("memory copies and compares", &["memmove", "memcpy", "memcmp", "memset", "memchr"]),
-    ("HTTP (hyper, http)", &["hyper", "http::", "h2::", "httparse", "bytes::"]),
+    (
+        "memory copies and compares",
+        &["memmove", "memcpy", "memcmp", "memset", "memchr"],
+    ),
+    (
+        "HTTP (hyper, http)",
+        &["hyper", "http::", "h2::", "httparse", "bytes::"],
+    ),
     (
         "limiter, retry, auth and other layers (tower)",
         &["notion_http", "notion_auth", "tower"],
     ),
     (
         "async runtime and connector logic",
-        &["tokio", "futures", "notion_streams", "notion_cli", "notion_model", "std::sync", "parking_lot"],
+        &[
+            "tokio",
+            "futures",
+            "notion_streams",
+            "notion_cli",
+            "notion_model",
+            "std::sync",
+            "parking_lot",
+        ],
     ),
 ];
 
@@ -286,9 +318,9 @@ fn category(s: &Sample) -> &'static str {
         .iter()
         .enumerate()
         .find(|(i, (_, fragments))| {
-            fragments.iter().any(|f| {
-                s.symbol.contains(f) && (*i != 0 || c_function || *f == "rusqlite")
-            })
+            fragments
+                .iter()
+                .any(|f| s.symbol.contains(f) && (*i != 0 || c_function || *f == "rusqlite"))
         })
         .map(|(_, c)| c)
         .map(|(c, _)| *c)

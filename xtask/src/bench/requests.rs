@@ -7,14 +7,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
-use notion_fake::{
-    ApiVersion, Counters, Endpoint, GenConfig, Id, MinRequests, ReadOptions, Stream,
-};
+use notion_fake::{ApiVersion, Counters, Endpoint, Id, MinRequests, ReadOptions, Stream};
 use serde_json::{Value, json};
 
 use super::common::{
-    ENDPOINTS, Fake, Meter, Run, Table, connector_catalog, connector_config, ensure_success,
-    load_average, thousands, work_dir, write_json,
+    ENDPOINTS, Fake, Meter, Run, Setup, Table, ensure_success, load_average, thousands,
+    unthrottled_setup, write_json,
 };
 
 /// Options of `cargo xtask bench requests`.
@@ -80,17 +78,12 @@ struct PageInfo {
 
 fn one_workspace(pages: u32, ks: &[u32], meter: Meter) -> Result<()> {
     let load_before = load_average();
-    let fake = Fake::start(GenConfig::bench_sync(pages), Fake::unthrottled())?;
-    let dir = work_dir()?.join(format!("requests-{pages}"));
-    std::fs::create_dir_all(&dir)?;
-    let config = write_json(
-        &dir,
-        "config.json",
-        &connector_config(&fake, json!({"requests_per_second": 0})),
-    )?;
-    let catalog = write_json(&dir, "catalog.json", &connector_catalog())?;
-    let config_s = config.display().to_string();
-    let catalog_s = catalog.display().to_string();
+    let Setup {
+        fake,
+        dir,
+        config: config_s,
+        catalog: catalog_s,
+    } = unthrottled_setup(pages, &format!("requests-{pages}"))?;
 
     // ---- full sync ---------------------------------------------------------------------------
     let minimum = fake.min_requests(ReadOptions::default());

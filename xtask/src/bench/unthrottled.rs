@@ -4,12 +4,10 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
-use notion_fake::GenConfig;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::common::{
-    Fake, Measured, Meter, Run, Table, connector_catalog, connector_config, ensure_success,
-    load_average, thousands, work_dir, write_json,
+    Measured, Meter, Run, Setup, Table, ensure_success, load_average, thousands, unthrottled_setup,
 };
 
 /// Options of `cargo xtask bench unthrottled`.
@@ -112,27 +110,17 @@ pub(crate) fn run(args: UnthrottledArgs, meter: Meter) -> Result<()> {
 
 /// Runs one read or sync of `bench-sync-{pages}` and measures it.
 pub(crate) fn measure(pages: u32, mode: Mode, meter: Meter) -> Result<Figures> {
-    let fake = Fake::start(GenConfig::bench_sync(pages), Fake::unthrottled())?;
-    let dir = work_dir()?.join(format!("unthrottled-{pages}"));
-    std::fs::create_dir_all(&dir)?;
-    let config = write_json(
-        &dir,
-        "config.json",
-        &connector_config(&fake, json!({"requests_per_second": 0})),
-    )?;
-    let config_s = config.display().to_string();
+    let Setup {
+        fake,
+        dir,
+        config: config_s,
+        catalog,
+    } = unthrottled_setup(pages, &format!("unthrottled-{pages}"))?;
     fake.reset_counters();
     let (measured, records) = match mode {
         Mode::Read => {
-            let catalog = write_json(&dir, "catalog.json", &connector_catalog())?;
-            let m = Run::connector(&[
-                "read",
-                "--config",
-                &config_s,
-                "--catalog",
-                &catalog.display().to_string(),
-            ])
-            .measure(meter)?;
+            let m = Run::connector(&["read", "--config", &config_s, "--catalog", &catalog])
+                .measure(meter)?;
             ensure_success("read", &m)?;
             let n = m.output.total();
             (m, n)

@@ -184,31 +184,21 @@ impl GenConfig {
     /// every 10th block, and every 20th row relating to [`LONG_RELATION`] rows (more than the
     /// 25 a page object shows). One database (one data source) per 1,000 pages.
     pub fn bench_sync(pages: u32) -> Self {
-        let databases = (pages / 1000).max(1);
-        let rows = pages / 2 / databases;
+        let flat = GenConfig::bench(pages);
         let child_pages = pages / 100;
         GenConfig {
-            seed: 1,
-            people: 40,
-            bots: 2,
-            databases,
-            two_source_every: 0,
-            rows_per_data_source: rows,
-            pages: pages.saturating_sub(rows * databases + child_pages),
-            blocks_per_page: 30,
+            pages: flat.pages.saturating_sub(child_pages),
             blocks_per_row: 15,
             max_depth: 3,
             child_pages,
-            child_databases: 0,
-            unshared_pages: 10,
             page_comments: 2,
             inner_comment_every: 10,
             long_relation_every: 20,
-            mix: Mix::Rich,
             features: Features {
                 layout_blocks: true,
                 ..Features::default()
             },
+            ..flat
         }
     }
 
