@@ -1,5 +1,6 @@
 //! Profile of the connector's hot path: `perf record` around a release `notion-source` reading
-//! the fake without rate limit, then the functions with the most samples.
+//! the fake without rate limit, then its CPU time by hot-path category and the functions with the
+//! most samples.
 
 use std::process::{Command, Stdio};
 
