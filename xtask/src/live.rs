@@ -11,6 +11,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Args;
+use notion_streams::StreamName;
 use serde_json::{Value, json};
 
 /// Arguments of `cargo xtask live`.
@@ -29,15 +30,6 @@ pub(crate) struct LiveArgs {
     #[arg(long, default_value = "pages")]
     comments: String,
 }
-
-const STREAMS: [&str; 6] = [
-    "users",
-    "databases",
-    "data_sources",
-    "pages",
-    "blocks",
-    "comments",
-];
 
 pub(crate) fn run(root: &Path, args: LiveArgs) -> Result<()> {
     let token = std::env::var("NOTION_TOKEN")
@@ -89,14 +81,14 @@ fn check_all(bin: &Path, dir: &Path, token: &str, args: &LiveArgs) -> Result<()>
         .cloned()
         .unwrap_or_default();
     ensure!(
-        streams.len() == STREAMS.len(),
+        streams.len() == StreamName::ALL.len(),
         "discover listed {} streams",
         streams.len()
     );
     eprintln!("discover: {} streams", streams.len());
 
     let wanted: Vec<&str> = if args.streams.is_empty() {
-        STREAMS.to_vec()
+        StreamName::ALL.iter().map(|s| s.as_str()).collect()
     } else {
         args.streams.iter().map(String::as_str).collect()
     };

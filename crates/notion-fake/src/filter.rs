@@ -199,6 +199,15 @@ fn single_op(v: &Value) -> Result<(String, Value), ApiError> {
     Ok((op.clone(), val.clone()))
 }
 
+/// The one operator of a condition and its value, when the operator is one of `allowed`.
+fn allowed_op(ty: &str, v: &Value, allowed: &[&str]) -> Result<(String, Value), ApiError> {
+    let (op, val) = single_op(v)?;
+    if !allowed.contains(&op.as_str()) {
+        return Err(invalid(format!("unsupported {ty} operator `{op}`")));
+    }
+    Ok((op, val))
+}
+
 /// The condition of a property filter of type `ty`.
 fn parse_cond(ty: &str, cond_v: &Value) -> Result<Cond, ApiError> {
     Ok(match ty {
@@ -216,53 +225,51 @@ fn parse_cond(ty: &str, cond_v: &Value) -> Result<Cond, ApiError> {
             }
         }
         "number" => {
-            let (op, val) = single_op(cond_v)?;
-            if !matches!(
-                op.as_str(),
-                "equals"
-                    | "does_not_equal"
-                    | "greater_than"
-                    | "less_than"
-                    | "greater_than_or_equal_to"
-                    | "less_than_or_equal_to"
-                    | "is_empty"
-                    | "is_not_empty"
-            ) {
-                return Err(invalid(format!("unsupported number operator `{op}`")));
-            }
+            let (op, val) = allowed_op(
+                ty,
+                cond_v,
+                &[
+                    "equals",
+                    "does_not_equal",
+                    "greater_than",
+                    "less_than",
+                    "greater_than_or_equal_to",
+                    "less_than_or_equal_to",
+                    "is_empty",
+                    "is_not_empty",
+                ],
+            )?;
             Cond::Number {
                 v: val.as_f64(),
                 op,
             }
         }
         "select" | "status" => {
-            let (op, val) = single_op(cond_v)?;
-            if !matches!(
-                op.as_str(),
-                "equals" | "does_not_equal" | "is_empty" | "is_not_empty"
-            ) {
-                return Err(invalid(format!("unsupported {ty} operator `{op}`")));
-            }
+            let (op, val) = allowed_op(
+                ty,
+                cond_v,
+                &["equals", "does_not_equal", "is_empty", "is_not_empty"],
+            )?;
             Cond::Select {
                 v: val.as_str().map(str::to_owned),
                 op,
             }
         }
         "rich_text" | "title" | "url" | "email" | "phone_number" => {
-            let (op, val) = single_op(cond_v)?;
-            if !matches!(
-                op.as_str(),
-                "equals"
-                    | "does_not_equal"
-                    | "contains"
-                    | "does_not_contain"
-                    | "starts_with"
-                    | "ends_with"
-                    | "is_empty"
-                    | "is_not_empty"
-            ) {
-                return Err(invalid(format!("unsupported {ty} operator `{op}`")));
-            }
+            let (op, val) = allowed_op(
+                ty,
+                cond_v,
+                &[
+                    "equals",
+                    "does_not_equal",
+                    "contains",
+                    "does_not_contain",
+                    "starts_with",
+                    "ends_with",
+                    "is_empty",
+                    "is_not_empty",
+                ],
+            )?;
             Cond::Text {
                 v: val.as_str().unwrap_or("").to_owned(),
                 op,
@@ -270,31 +277,29 @@ fn parse_cond(ty: &str, cond_v: &Value) -> Result<Cond, ApiError> {
         }
         "date" | "created_time" | "last_edited_time" => Cond::Date(parse_date_cond(cond_v)?),
         "multi_select" | "people" | "relation" | "created_by" | "last_edited_by" => {
-            let (op, val) = single_op(cond_v)?;
-            if !matches!(
-                op.as_str(),
-                "contains" | "does_not_contain" | "is_empty" | "is_not_empty"
-            ) {
-                return Err(invalid(format!("unsupported {ty} operator `{op}`")));
-            }
+            let (op, val) = allowed_op(
+                ty,
+                cond_v,
+                &["contains", "does_not_contain", "is_empty", "is_not_empty"],
+            )?;
             Cond::Contains {
                 v: val.as_str().unwrap_or("").to_owned(),
                 op,
             }
         }
         "unique_id" => {
-            let (op, val) = single_op(cond_v)?;
-            if !matches!(
-                op.as_str(),
-                "equals"
-                    | "does_not_equal"
-                    | "greater_than"
-                    | "less_than"
-                    | "greater_than_or_equal_to"
-                    | "less_than_or_equal_to"
-            ) {
-                return Err(invalid(format!("unsupported unique_id operator `{op}`")));
-            }
+            let (op, val) = allowed_op(
+                ty,
+                cond_v,
+                &[
+                    "equals",
+                    "does_not_equal",
+                    "greater_than",
+                    "less_than",
+                    "greater_than_or_equal_to",
+                    "less_than_or_equal_to",
+                ],
+            )?;
             Cond::Number {
                 v: val.as_f64(),
                 op,

@@ -7,9 +7,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeSet, HashSet};
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod common;
+use common::capture_logs;
 
 use futures::TryStreamExt;
 use notion_auth::{Credentials, OAuthClientCredentials, RefreshToken, TokenPair};
@@ -580,39 +582,6 @@ async fn a_reused_refresh_token_gives_a_clear_authentication_error() {
     }
 }
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-/// Captures every log line of this test binary at TRACE. The subscriber is global: a
-/// thread-local one can miss events while tests run in parallel (callsite interest is cached
-/// process-wide).
-fn capture_logs() -> Capture {
-    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
-    CAPTURE
-        .get_or_init(|| {
-            let capture = Capture::default();
-            let writer = capture.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_writer(move || writer.clone())
-                .with_ansi(false)
-                .finish();
-            tracing::subscriber::set_global_default(subscriber).unwrap();
-            capture
-        })
-        .clone()
-}
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn logs_at_trace_of_a_run_with_faults_and_refresh_hold_no_secret() {
     let capture = capture_logs();
@@ -641,7 +610,7 @@ async fn logs_at_trace_of_a_run_with_faults_and_refresh_hold_no_secret() {
     let _ = client.get_page("0123456789abcdef0123456789abcdef").await;
     assert_eq!(rotated.lock().unwrap().len(), 1);
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("OAuth token refreshed"), "{logs}");
     assert!(logs.contains("retrying Notion request"), "{logs}");
     let new = rotated.lock().unwrap()[0].clone();

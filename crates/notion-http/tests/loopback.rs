@@ -2,10 +2,12 @@
 //! resets, truncated bodies, stalls, proxy HTML, and what the logs contain.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod common;
+use common::capture_logs;
 
 use notion_auth::{Credentials, OAuthClientCredentials, TokenPair};
 use notion_http::{ClientConfig, ErrorKind, NotionClient};
@@ -238,40 +240,6 @@ async fn final_errors_surface_with_code_and_request_id() {
     );
 }
 
-/// A writer that tracing-subscriber can log into.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-/// Captures every log line of this test binary at TRACE. The subscriber is global: a
-/// thread-local one can miss events while tests run in parallel (callsite interest is cached
-/// process-wide).
-fn capture_logs() -> Capture {
-    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
-    CAPTURE
-        .get_or_init(|| {
-            let capture = Capture::default();
-            let writer = capture.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_writer(move || writer.clone())
-                .with_ansi(false)
-                .finish();
-            tracing::subscriber::set_global_default(subscriber).unwrap();
-            capture
-        })
-        .clone()
-}
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn trace_logs_of_faults_and_oauth_refresh_contain_no_secret() {
     const ACCESS: &str = "ntn_secret_access_0";
@@ -355,7 +323,7 @@ async fn trace_logs_of_faults_and_oauth_refresh_contain_no_secret() {
     if let Err(err) = err {
         seen.push_str(&format!("{err} {err:?}"));
     }
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("retrying Notion request"),
         "logs captured: {logs}"

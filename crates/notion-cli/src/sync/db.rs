@@ -609,14 +609,7 @@ impl Mirror {
     /// Row counts of the stream tables.
     pub(crate) fn counts(&self) -> rusqlite::Result<Vec<(&'static str, i64)>> {
         let mut v = Vec::new();
-        for table in [
-            "users",
-            "databases",
-            "data_sources",
-            "pages",
-            "blocks",
-            "comments",
-        ] {
+        for table in StreamName::ALL.map(|s| s.as_str()) {
             let n: i64 =
                 self.conn
                     .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;

@@ -135,6 +135,13 @@ impl Workspace {
             .unwrap_or(bot)
     }
 
+    /// The page a block (or comment) sits in, for a mutation of it.
+    fn page_holding(&self, id: &Id) -> Result<Id, FakeError> {
+        let ov = self.ov();
+        self.page_of_in(&ov, id)
+            .ok_or_else(|| FakeError::Mutation(format!("{id} has no page")))
+    }
+
     fn page_of_in(&self, ov: &Overlay, id: &Id) -> Option<Id> {
         if let Some(a) = ov.added.get(id) {
             return match a {
@@ -1015,11 +1022,7 @@ impl Workspace {
         now: DateTime<Utc>,
     ) -> Result<Id, FakeError> {
         let found = self.need(parent, &[Found::Page, Found::Block])?;
-        let page = {
-            let ov = self.ov();
-            self.page_of_in(&ov, parent)
-        }
-        .ok_or_else(|| FakeError::Mutation(format!("{parent} has no page")))?;
+        let page = self.page_holding(parent)?;
         let mut kids = self.children(parent).unwrap_or_default();
         let by = self.editor();
         let mut ov = self.ov_mut();
@@ -1061,11 +1064,7 @@ impl Workspace {
         if !set_text(&mut current, text) {
             return Err(FakeError::Mutation(format!("{block} has no text")));
         }
-        let page = {
-            let ov = self.ov();
-            self.page_of_in(&ov, block)
-        }
-        .ok_or_else(|| FakeError::Mutation(format!("{block} has no page")))?;
+        let page = self.page_holding(block)?;
         let mut ov = self.ov_mut();
         self.bump_block(&mut ov, *block, now);
         if let Some(st) = ov.blocks.get_mut(block) {
@@ -1078,11 +1077,7 @@ impl Workspace {
     /// Deletes a block (it leaves its parent's children; retrieving it shows `in_trash`).
     pub(crate) fn remove_block(&self, block: &Id, now: DateTime<Utc>) -> Result<(), FakeError> {
         self.need(block, &[Found::Block])?;
-        let page = {
-            let ov = self.ov();
-            self.page_of_in(&ov, block)
-        }
-        .ok_or_else(|| FakeError::Mutation(format!("{block} has no page")))?;
+        let page = self.page_holding(block)?;
         let parent = self
             .page_blocks(&page)
             .and_then(|b| b.iter().find(|x| x.id == *block).map(|x| x.parent))
@@ -1109,11 +1104,7 @@ impl Workspace {
         now: DateTime<Utc>,
     ) -> Result<Id, FakeError> {
         let found = self.need(parent, &[Found::Page, Found::Block])?;
-        let page = {
-            let ov = self.ov();
-            self.page_of_in(&ov, parent)
-        }
-        .ok_or_else(|| FakeError::Mutation(format!("{parent} has no page")))?;
+        let page = self.page_holding(parent)?;
         let by = self.editor();
         let name = self
             .base
