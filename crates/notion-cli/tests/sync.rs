@@ -14,20 +14,11 @@ use notion_fake::{ApiVersion, GenConfig, Latency, Stream, WorkspaceSpec};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-const TABLES: [&str; 6] = [
-    "users",
-    "databases",
-    "data_sources",
-    "pages",
-    "blocks",
-    "comments",
-];
-
 /// Every row of every stream table, keyed by table and id (state and run history left out).
 fn dump(db: &Path) -> BTreeMap<(String, String), String> {
     let conn = Connection::open(db).unwrap();
     let mut out = BTreeMap::new();
-    for table in TABLES {
+    for table in common::ALL_STREAMS {
         let mut st = conn
             .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
             .unwrap();
@@ -228,7 +219,7 @@ async fn the_demo_fills_every_stream_and_its_queries_run() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
     assert_eq!(s["status"], "succeeded");
-    for table in TABLES {
+    for table in common::ALL_STREAMS {
         assert!(s["records"][table].as_u64().unwrap() > 0, "{table}: {s}");
     }
     assert!(

@@ -64,6 +64,14 @@ async fn search_results(client: &NotionClient) -> Vec<SearchResult> {
         .unwrap()
 }
 
+/// The `small` workspace with some special features on.
+fn small_with(features: Features) -> GenConfig {
+    GenConfig {
+        features,
+        ..GenConfig::small()
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn every_list_endpoint_paginates_to_the_same_items_as_one_big_page() {
     let fake = fake_with(GenConfig::small(), unthrottled()).await;
@@ -178,13 +186,10 @@ async fn every_list_endpoint_paginates_to_the_same_items_as_one_big_page() {
 
 #[tokio::test(start_paused = true)]
 async fn block_walk_matches_the_ground_truth_and_reports_depth_cuts() {
-    let config = GenConfig {
-        features: Features {
-            deep_nesting: true,
-            ..Features::default()
-        },
-        ..GenConfig::small()
-    };
+    let config = small_with(Features {
+        deep_nesting: true,
+        ..Features::default()
+    });
     let fake = fake_with(config, unthrottled()).await;
     let client = token_client(&fake);
     let truth: Vec<_> = fake
@@ -246,13 +251,10 @@ async fn block_walk_matches_the_ground_truth_and_reports_depth_cuts() {
 
 #[tokio::test(start_paused = true)]
 async fn truncated_relation_is_completed_through_property_items() {
-    let config = GenConfig {
-        features: Features {
-            big_relation: true,
-            ..Features::default()
-        },
-        ..GenConfig::small()
-    };
+    let config = small_with(Features {
+        big_relation: true,
+        ..Features::default()
+    });
     let fake = fake_with(config, unthrottled()).await;
     let client = token_client(&fake);
     let mut completed = false;
