@@ -212,15 +212,17 @@ struct PlainText<'a> {
 }
 
 /// Appends the `plain_text` of every item of a rich-text array (items without one are skipped).
-fn push_rich(text: &mut String, raw: &RawValue) {
+/// Returns whether `raw` was an array.
+fn push_rich(text: &mut String, raw: &RawValue) -> bool {
     let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) else {
-        return;
+        return false;
     };
     for item in items {
         if let Ok(t) = serde_json::from_str::<PlainText<'_>>(item.get()) {
             text.push_str(&t.plain_text);
         }
     }
+    true
 }
 
 /// A JSON string member, if it is one.
@@ -256,11 +258,8 @@ fn block_plain_text(payload: Option<&RawValue>) -> Option<String> {
 }
 
 fn rich_text_plain(raw: Option<&RawValue>) -> Option<String> {
-    let raw = raw?;
-    serde_json::from_str::<Vec<&RawValue>>(raw.get()).ok()?;
     let mut text = String::new();
-    push_rich(&mut text, raw);
-    Some(text)
+    push_rich(&mut text, raw?).then_some(text)
 }
 
 /// The columns of a stream's table, `id` first and `raw` last (the order of `upsert` values).
