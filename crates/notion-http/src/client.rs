@@ -8,18 +8,20 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use http::{Method, Request, Response, Uri};
+use http::{Request, Response};
 use notion_auth::{AccessToken, Authenticator, Credentials, OAuthClient, TokenGrant};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 
 use crate::config::{BaseUrl, ClientConfig};
+use crate::count::CountLayer;
+use crate::endpoint::{Endpoint, encoded_segment, segment};
 use crate::error::{ApiError, Error};
 use crate::headers::NotionHeadersLayer;
 use crate::pagination::{ListResponse, Paginated};
-use crate::query::{DataSourceQuery, SearchRequest};
+use crate::query::{DataSourceQuery, ListRequest, SearchRequest, body_map};
 use crate::rate_limit::{RateLimitLayer, RateLimiter};
 use crate::retry::{RetryConfig, RetryLayer, RetryPolicy};
 use crate::stats::{RequestMetrics, Stats, StatsSnapshot};
@@ -87,10 +89,7 @@ where
         ));
     }
     let stats = Stats::new();
-    let transport = CountLayer {
-        stats: stats.clone(),
-    }
-    .layer(transport);
+    let transport = CountLayer::new(stats.clone()).layer(transport);
     // `requests_per_second == 0` turns the limiter off; only local servers may be hit unthrottled.
     let limiter = if config.requests_per_second == 0.0 {
         if !base.is_loopback() {
@@ -159,97 +158,11 @@ where
     ))
 }
 
-/// Counts every request that reaches the transport (attempts and OAuth replays).
-#[derive(Clone)]
-struct CountLayer {
-    stats: Stats,
-}
-
-impl<S> Layer<S> for CountLayer {
-    type Service = Count<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Count {
-            inner,
-            stats: self.stats.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-struct Count<S> {
-    inner: S,
-    stats: Stats,
-}
-
-impl<S: Service<Request<Bytes>>> Service<Request<Bytes>> for Count<S> {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = S::Future;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        self.stats.request_sent();
-        if let Some(metrics) = request.extensions().get::<RequestMetrics>() {
-            metrics.attempt();
-        }
-        self.inner.call(request)
-    }
-}
-
-/// A request to one endpoint, before pagination parameters are added.
-#[derive(Clone)]
-pub(crate) struct Endpoint {
-    pub(crate) method: Method,
-    pub(crate) path: String,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Option<Map<String, Value>>,
-    pub(crate) what: &'static str,
-}
-
-impl fmt::Debug for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.path)
-    }
-}
-
-impl Endpoint {
-    fn get(path: String, what: &'static str) -> Self {
-        Self {
-            method: Method::GET,
-            path,
-            query: Vec::new(),
-            body: None,
-            what,
-        }
-    }
-
-    fn post(path: String, body: Map<String, Value>, what: &'static str) -> Self {
-        Self {
-            method: Method::POST,
-            path,
-            query: Vec::new(),
-            body: Some(body),
-            what,
-        }
-    }
-
-    fn query(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.query.push((key.to_owned(), value.into()));
-        self
-    }
-}
-
 struct Inner {
     service: NotionService,
     base: BaseUrl,
     connection: Connection,
+    page_size: Option<u32>,
 }
 
 /// A Notion API client. Cheap to clone; clones share the connection pool, the rate limiter,
@@ -303,37 +216,6 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for Call<T> {
     }
 }
 
-/// Percent-encodes one path segment (ids), keeping only unreserved characters.
-fn segment(raw: &str) -> String {
-    encode(raw, false)
-}
-
-/// Encodes a segment that Notion already URL-encoded (property ids): `%` is kept.
-fn encoded_segment(raw: &str) -> String {
-    encode(raw, true)
-}
-
-fn encode(raw: &str, keep_percent: bool) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(byte));
-            }
-            b'%' if keep_percent => out.push('%'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
-fn to_map(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
-
 impl NotionClient {
     /// A client over the default HTTPS transport.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
@@ -369,6 +251,7 @@ impl NotionClient {
                 service,
                 base: BaseUrl::parse(&config.base_url)?,
                 connection,
+                page_size: config.page_size,
             }),
         })
     }
@@ -380,64 +263,14 @@ impl NotionClient {
         snapshot
     }
 
-    /// The shared connection state (rate limiter, authenticator, statistics).
-    pub fn connection(&self) -> &Connection {
-        &self.inner.connection
+    /// The page size every listing asks for, unless it sets its own.
+    pub(crate) fn page_size(&self) -> Option<u32> {
+        self.inner.page_size
     }
 
     /// The current token pair (after any refresh), for persisting at the end of a run.
     pub fn tokens(&self) -> notion_auth::TokenPair {
         self.inner.connection.auth.tokens()
-    }
-
-    fn request(
-        &self,
-        endpoint: &Endpoint,
-        cursor: Option<&str>,
-        page_size: Option<u32>,
-    ) -> Result<Request<Bytes>, Error> {
-        let mut url = format!("{}{}", self.inner.base.as_str(), endpoint.path);
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in &endpoint.query {
-            query.append_pair(key, value);
-        }
-        let mut body = endpoint.body.clone();
-        match body.as_mut() {
-            Some(body) => {
-                if let Some(cursor) = cursor {
-                    body.insert("start_cursor".into(), Value::String(cursor.to_owned()));
-                }
-                if let Some(size) = page_size {
-                    body.insert("page_size".into(), Value::from(size));
-                }
-            }
-            None => {
-                if let Some(cursor) = cursor {
-                    query.append_pair("start_cursor", cursor);
-                }
-                if let Some(size) = page_size {
-                    query.append_pair("page_size", &size.to_string());
-                }
-            }
-        }
-        let query = query.finish();
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&query);
-        }
-        let uri: Uri = url.parse().map_err(|e| {
-            Error::config("base_url", format!("gives an invalid request URL ({e})"))
-        })?;
-        let bytes = match body {
-            Some(body) => Bytes::from(
-                serde_json::to_vec(&body).map_err(|e| Error::decode("a request body", e))?,
-            ),
-            None => Bytes::new(),
-        };
-        let mut request = Request::new(bytes);
-        *request.method_mut() = endpoint.method.clone();
-        *request.uri_mut() = uri;
-        Ok(request)
     }
 
     /// Sends a request through the stack and maps a non-success answer to an [`Error`].
@@ -447,7 +280,7 @@ impl NotionClient {
         cursor: Option<&str>,
         page_size: Option<u32>,
     ) -> Result<Response<Bytes>, Error> {
-        let mut request = self.request(endpoint, cursor, page_size)?;
+        let mut request = endpoint.request(&self.inner.base, cursor, page_size)?;
         let metrics = RequestMetrics::new();
         request.extensions_mut().insert(metrics.clone());
         let response = self.inner.service.clone().oneshot(request).await?;
@@ -477,7 +310,8 @@ impl NotionClient {
         serde_json::from_slice(response.body()).map_err(|e| Error::decode(endpoint.what, e))
     }
 
-    pub(crate) async fn fetch_page<L: ListResponse>(
+    /// One page of a listing.
+    pub(crate) async fn fetch<L: ListResponse>(
         &self,
         endpoint: &Endpoint,
         cursor: Option<&str>,
@@ -498,6 +332,24 @@ impl NotionClient {
         Paginated::new(self.clone(), endpoint)
     }
 
+    /// Any listing, by its typed request: the pages of the list, decoded as `L` (e.g.
+    /// `List<Box<RawValue>>` to pass the results through untouched).
+    pub fn list<L: ListResponse>(&self, request: &ListRequest) -> Paginated<L> {
+        let endpoint = match request {
+            ListRequest::Users => users_endpoint(),
+            ListRequest::Search(search) => search_endpoint(search),
+            ListRequest::QueryDataSource { data_source, query } => {
+                query_endpoint(&data_source.to_string(), query)
+            }
+            ListRequest::BlockChildren { block } => block_children_endpoint(&block.to_string()),
+            ListRequest::Comments { block } => comments_endpoint(&block.to_string()),
+            ListRequest::PageProperty { page, property } => {
+                property_endpoint(&page.to_string(), property)
+            }
+        };
+        self.paginated(endpoint)
+    }
+
     /// `GET /v1/users/me`: the integration's bot user (for a personal access token, its
     /// creator).
     pub fn me(&self) -> Call<User> {
@@ -506,7 +358,7 @@ impl NotionClient {
 
     /// `GET /v1/users`: workspace members and bots (not guests).
     pub fn list_users(&self) -> Paginated<UserList> {
-        self.paginated(Endpoint::get("/v1/users".into(), "a list of users"))
+        self.paginated(users_endpoint())
     }
 
     /// `GET /v1/users/{id}`.
@@ -540,16 +392,7 @@ impl NotionClient {
         data_source_id: &str,
         query: &DataSourceQuery,
     ) -> Paginated<QueryResultList> {
-        let body = to_map(serde_json::to_value(query).unwrap_or_default());
-        let mut endpoint = Endpoint::post(
-            format!("/v1/data_sources/{}/query", segment(data_source_id)),
-            body,
-            "a data source query result",
-        );
-        for property in &query.filter_properties {
-            endpoint = endpoint.query("filter_properties[]", property.clone());
-        }
-        self.paginated(endpoint)
+        self.paginated(query_endpoint(data_source_id, query))
     }
 
     /// Queries every data source of a database (`GET /v1/databases/{id}`, then
@@ -589,18 +432,12 @@ impl NotionClient {
             .boxed()
     }
 
-    /// `GET /v1/pages/{id}`, optionally with only some properties (`filter_properties[]`).
+    /// `GET /v1/pages/{id}`.
     pub fn get_page(&self, page_id: &str) -> Call<Page> {
-        self.get_page_with_properties(page_id, &[])
-    }
-
-    /// `GET /v1/pages/{id}?filter_properties[]=…`.
-    pub fn get_page_with_properties(&self, page_id: &str, properties: &[&str]) -> Call<Page> {
-        let mut endpoint = Endpoint::get(format!("/v1/pages/{}", segment(page_id)), "a page");
-        for property in properties {
-            endpoint = endpoint.query("filter_properties[]", *property);
-        }
-        self.call(endpoint)
+        self.call(Endpoint::get(
+            format!("/v1/pages/{}", segment(page_id)),
+            "a page",
+        ))
     }
 
     /// `GET /v1/pages/{id}/properties/{property_id}`: the complete value of a property Notion
@@ -614,7 +451,7 @@ impl NotionClient {
         page_id: &str,
         property_id: &str,
     ) -> Paginated<PropertyItemList> {
-        self.paginated(self.property_endpoint(page_id, property_id))
+        self.paginated(property_endpoint(page_id, property_id))
     }
 
     /// `GET /v1/pages/{id}/properties/{property_id}` once: a single `property_item`, or the
@@ -624,18 +461,7 @@ impl NotionClient {
         page_id: &str,
         property_id: &str,
     ) -> Call<GetPagePropertyResponse> {
-        self.call(self.property_endpoint(page_id, property_id))
-    }
-
-    fn property_endpoint(&self, page_id: &str, property_id: &str) -> Endpoint {
-        Endpoint::get(
-            format!(
-                "/v1/pages/{}/properties/{}",
-                segment(page_id),
-                encoded_segment(property_id)
-            ),
-            "a page property",
-        )
+        self.call(property_endpoint(page_id, property_id))
     }
 
     /// `GET /v1/blocks/{id}`.
@@ -648,28 +474,18 @@ impl NotionClient {
 
     /// `GET /v1/blocks/{id}/children`: the first level of children of a block or page.
     pub fn block_children(&self, block_id: &str) -> Paginated<BlockList> {
-        self.paginated(self.block_children_endpoint(block_id))
-    }
-
-    pub(crate) fn block_children_endpoint(&self, block_id: &str) -> Endpoint {
-        Endpoint::get(
-            format!("/v1/blocks/{}/children", segment(block_id)),
-            "a list of blocks",
-        )
+        self.paginated(block_children_endpoint(block_id))
     }
 
     /// `POST /v1/search`: pages and data sources shared with the integration (best effort, see
     /// Notion's search limitations).
     pub fn search(&self, request: &SearchRequest) -> Paginated<SearchResultList> {
-        let body = to_map(serde_json::to_value(request).unwrap_or_default());
-        self.paginated(Endpoint::post("/v1/search".into(), body, "a search result"))
+        self.paginated(search_endpoint(request))
     }
 
     /// `GET /v1/comments?block_id=…`: un-resolved comments of a page or block.
     pub fn comments(&self, block_id: &str) -> Paginated<CommentList> {
-        self.paginated(
-            Endpoint::get("/v1/comments".into(), "a list of comments").query("block_id", block_id),
-        )
+        self.paginated(comments_endpoint(block_id))
     }
 
     fn oauth(&self) -> Result<&OAuthClient, Error> {
@@ -697,6 +513,48 @@ impl NotionClient {
     ) -> Result<notion_model::IntrospectResponse, Error> {
         Ok(self.oauth()?.introspect(token).await?)
     }
+}
+
+fn users_endpoint() -> Endpoint {
+    Endpoint::get("/v1/users".into(), "a list of users")
+}
+
+fn search_endpoint(request: &SearchRequest) -> Endpoint {
+    Endpoint::post("/v1/search".into(), body_map(request), "a search result")
+}
+
+fn query_endpoint(data_source_id: &str, query: &DataSourceQuery) -> Endpoint {
+    let mut endpoint = Endpoint::post(
+        format!("/v1/data_sources/{}/query", segment(data_source_id)),
+        body_map(query),
+        "a data source query result",
+    );
+    for property in &query.filter_properties {
+        endpoint = endpoint.query("filter_properties[]", property.clone());
+    }
+    endpoint
+}
+
+fn block_children_endpoint(block_id: &str) -> Endpoint {
+    Endpoint::get(
+        format!("/v1/blocks/{}/children", segment(block_id)),
+        "a list of blocks",
+    )
+}
+
+fn comments_endpoint(block_id: &str) -> Endpoint {
+    Endpoint::get("/v1/comments".into(), "a list of comments").query("block_id", block_id)
+}
+
+fn property_endpoint(page_id: &str, property_id: &str) -> Endpoint {
+    Endpoint::get(
+        format!(
+            "/v1/pages/{}/properties/{}",
+            segment(page_id),
+            encoded_segment(property_id)
+        ),
+        "a page property",
+    )
 }
 
 /// Builds an [`OAuthClient`] on this crate's HTTPS transport, for the authorization-code

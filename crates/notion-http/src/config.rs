@@ -46,6 +46,8 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Time allowed to open a connection. Default 10 s.
     pub connect_timeout: Duration,
+    /// Items per page every listing asks for (1–100); `None` leaves it to Notion (100).
+    pub page_size: Option<u32>,
     /// Largest response body accepted. Default 64 MiB.
     pub max_response_bytes: usize,
     /// `User-Agent` header.
@@ -68,6 +70,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_retry_after", &self.max_retry_after)
             .field("request_timeout", &self.request_timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("page_size", &self.page_size)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("user_agent", &self.user_agent)
             .field("on_token_rotation", &self.on_token_rotation.is_some())
@@ -90,6 +93,7 @@ impl ClientConfig {
             max_retry_after: Duration::from_secs(300),
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
+            page_size: None,
             max_response_bytes: 64 * 1024 * 1024,
             user_agent: concat!("notion-source/", env!("CARGO_PKG_VERSION")).to_owned(),
             on_token_rotation: None,

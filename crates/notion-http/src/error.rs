@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Response, StatusCode};
 use notion_model::{AdditionalValue, ErrorCode};
 
-use crate::classify;
+use crate::classify::{self, Class};
 
 /// A boxed error, as used at tower service boundaries.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -38,8 +38,43 @@ pub enum ErrorKind {
     Timeout,
     /// A success response whose body does not match the expected type.
     Decode,
-    /// Invalid client configuration.
+    /// Invalid client configuration, or a `base_url` that does not lead to the Notion API.
     Configuration,
+    /// An answer Notion never gives (a redirect, an informational status).
+    Unexpected,
+}
+
+/// Who can make a failed request succeed: the user (fix the configuration, a permission, a
+/// share), time (retry later), or neither (an unexpected answer or a bug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Blame {
+    /// The user has to act: credentials, capabilities, configuration.
+    User,
+    /// A temporary condition: network, rate limit, server errors.
+    Transient,
+    /// Neither: an unexpected or invalid answer, or a bug.
+    Unexpected,
+}
+
+impl ErrorKind {
+    /// Who can make a request that failed this way succeed.
+    pub fn blame(self) -> Blame {
+        match self {
+            ErrorKind::Authentication | ErrorKind::Restricted | ErrorKind::Configuration => {
+                Blame::User
+            }
+            ErrorKind::RateLimited
+            | ErrorKind::Server
+            | ErrorKind::Transport
+            | ErrorKind::Timeout => Blame::Transient,
+            ErrorKind::NotFound
+            | ErrorKind::Validation
+            | ErrorKind::Conflict
+            | ErrorKind::Decode
+            | ErrorKind::Unexpected => Blame::Unexpected,
+        }
+    }
 }
 
 /// An error answer from the Notion API, with everything Notion sent to identify it.
@@ -62,6 +97,8 @@ pub struct ApiError {
     pub body_excerpt: Option<String>,
     /// How many times the request was sent before giving up, when known.
     pub attempts: Option<u32>,
+    /// What the answer means (see [`classify`](crate::classify)).
+    pub class: Class,
 }
 
 impl ApiError {
@@ -77,6 +114,7 @@ impl ApiError {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let retry_after = classify::retry_after(headers, body);
+        let class = Class::of_response(status, body);
         match classify::parse_error_body(body) {
             Some(parsed) => Self {
                 status,
@@ -87,6 +125,7 @@ impl ApiError {
                 retry_after,
                 body_excerpt: None,
                 attempts: None,
+                class,
             },
             None => {
                 let excerpt = excerpt(body);
@@ -106,6 +145,7 @@ impl ApiError {
                     retry_after,
                     body_excerpt: (!excerpt.is_empty()).then_some(excerpt),
                     attempts: None,
+                    class,
                 }
             }
         }
@@ -119,82 +159,15 @@ impl ApiError {
         }
     }
 
-    fn kind(&self) -> ErrorKind {
-        match self.status.as_u16() {
-            401 => ErrorKind::Authentication,
-            403 => ErrorKind::Restricted,
-            404 => ErrorKind::NotFound,
-            409 => ErrorKind::Conflict,
-            429 => ErrorKind::RateLimited,
-            400..=499 => ErrorKind::Validation,
-            _ => ErrorKind::Server,
-        }
-    }
-
-    fn headline_and_hint(&self) -> (&'static str, String) {
-        let code = self.code.as_ref().map(ErrorCode::as_str);
-        match self.status.as_u16() {
-            401 => (
-                "Notion rejected the credentials",
-                "check the integration token, or re-authorize the OAuth connection".into(),
-            ),
-            403 => (
-                "the integration is not allowed to do this",
-                "enable the missing capability (e.g. read user information, read comments) in \
-                 the integration settings, or check the workspace's permissions"
-                    .into(),
-            ),
-            404 => (
-                "the object does not exist or is not shared with the integration",
-                "share the page or database with the integration (Connections menu in Notion)"
-                    .into(),
-            ),
-            409 => ("Notion reported a conflict", "retry later".into()),
-            429 if self.additional("rate_limit_reason") == Some("public_api_request_blocked") => (
-                "Notion blocked API access for this integration",
-                "contact Notion support; retrying will not help".into(),
-            ),
-            429 => (
-                "Notion's rate limit was exceeded",
-                match self.retry_after {
-                    Some(wait) => format!(
-                        "Notion asked to wait {} s; lower requests_per_second or retry later",
-                        wait.as_secs()
-                    ),
-                    None => "lower requests_per_second or retry later".into(),
-                },
-            ),
-            400..=499 if code == Some("missing_version") || code == Some("invalid_request_url") => {
-                (
-                    "Notion rejected the request",
-                    "check base_url and api_version in the configuration".into(),
-                )
-            }
-            400..=499 => (
-                "Notion rejected the request as invalid",
-                "check the request parameters (a stale start_cursor requires restarting \
-                 pagination)"
-                    .into(),
-            ),
-            529 => (
-                "Notion is overloaded",
-                "retry later or lower requests_per_second".into(),
-            ),
-            500..=599 => (
-                "Notion had a server error",
-                "this is usually temporary; retry later".into(),
-            ),
-            _ => (
-                "Notion sent an unexpected HTTP status",
-                "check base_url".into(),
-            ),
-        }
+    /// The category of the error.
+    pub fn kind(&self) -> ErrorKind {
+        self.class.kind()
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (headline, hint) = self.headline_and_hint();
+        let (headline, hint) = self.class.headline_and_hint();
         write!(f, "{headline} (HTTP {}", self.status.as_u16())?;
         if let Some(code) = &self.code {
             write!(f, ", {code}")?;
@@ -207,6 +180,12 @@ impl fmt::Display for ApiError {
             write!(f, "; gave up after {attempts} attempts")?;
         }
         write!(f, "; {hint}")?;
+        if let Some(wait) = self
+            .retry_after
+            .filter(|_| self.class == Class::RateLimited)
+        {
+            write!(f, " (Notion asked to wait {} s)", wait.as_secs())?;
+        }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
@@ -243,6 +222,10 @@ pub enum Error {
     /// 5xx or 529 (after the configured retries).
     #[error("{0}")]
     Server(Box<ApiError>),
+    /// An answer Notion never gives: a redirect, an informational status, or a 404 from a
+    /// server that is not the Notion API.
+    #[error("{0}")]
+    Unexpected(Box<ApiError>),
     /// The connection failed, was reset, or the body was cut short.
     #[error(
         "network error talking to Notion ({context}): {source}; check connectivity to base_url"
@@ -272,6 +255,15 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A listing did not advance (a cursor loop, the same items again and again, or
+    /// `has_more` without a cursor) and was stopped; the pages before were delivered.
+    #[error("Notion's listing {endpoint} was stopped: {problem}")]
+    Pagination {
+        /// The endpoint, as `METHOD /path`.
+        endpoint: String,
+        /// What went wrong.
+        problem: String,
+    },
     /// The configuration is invalid.
     #[error("invalid configuration `{field}`: {message}")]
     Configuration {
@@ -298,7 +290,8 @@ impl Error {
             ErrorKind::Conflict => Self::Conflict(api),
             ErrorKind::RateLimited => Self::RateLimited(api),
             ErrorKind::Validation => Self::Validation(api),
-            _ => Self::Server(api),
+            ErrorKind::Server => Self::Server(api),
+            _ => Self::Unexpected(api),
         }
     }
 
@@ -326,16 +319,19 @@ impl Error {
     /// The category of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::RateLimited(_) => ErrorKind::RateLimited,
-            Self::Authentication(_) | Self::Auth(_) => ErrorKind::Authentication,
-            Self::NotFound(_) => ErrorKind::NotFound,
-            Self::Validation(_) => ErrorKind::Validation,
-            Self::Restricted(_) => ErrorKind::Restricted,
-            Self::Conflict(_) => ErrorKind::Conflict,
-            Self::Server(_) => ErrorKind::Server,
+            Self::RateLimited(api)
+            | Self::Authentication(api)
+            | Self::NotFound(api)
+            | Self::Validation(api)
+            | Self::Restricted(api)
+            | Self::Conflict(api)
+            | Self::Server(api)
+            | Self::Unexpected(api) => api.kind(),
+            Self::Auth(_) => ErrorKind::Authentication,
             Self::Transport { .. } => ErrorKind::Transport,
             Self::Timeout { .. } => ErrorKind::Timeout,
             Self::Decode { .. } => ErrorKind::Decode,
+            Self::Pagination { .. } => ErrorKind::Unexpected,
             Self::Configuration { .. } => ErrorKind::Configuration,
         }
     }
@@ -349,7 +345,8 @@ impl Error {
             | Self::Validation(api)
             | Self::Restricted(api)
             | Self::Conflict(api)
-            | Self::Server(api) => Some(api),
+            | Self::Server(api)
+            | Self::Unexpected(api) => Some(api),
             _ => None,
         }
     }

@@ -97,10 +97,11 @@
 //! One [`Error`] enum with a [`kind`](Error::kind) per category; errors from Notion carry an
 //! [`ApiError`] with status, `code`, message, `request_id` and `additional_data`.
 
-pub mod blocks;
 pub mod classify;
 pub mod client;
 pub mod config;
+pub mod count;
+mod endpoint;
 pub mod error;
 pub mod headers;
 pub mod pagination;
@@ -113,9 +114,9 @@ pub mod trace;
 pub mod transport;
 pub mod types;
 
-pub use blocks::BlockEvent;
 pub use client::{Call, Connection, NotionClient, NotionService, build_stack, oauth_client};
 pub use config::ClientConfig;
-pub use error::{ApiError, BoxError, Error, ErrorKind};
-pub use pagination::{ListResponse, Paginated};
+pub use error::{ApiError, Blame, BoxError, Error, ErrorKind};
+pub use pagination::{ListItem, ListResponse, Paginated, PropertyPage};
+pub use query::ListRequest;
 pub use stats::{Stats, StatsSnapshot};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::classify::{Classification, RetryReason, Verdict};
+use crate::classify::{Class, Classification};
 
 #[derive(Debug, Default)]
 struct Counters {
@@ -126,12 +126,12 @@ impl Stats {
     /// Counts an attempt's outcome by its classification.
     pub(crate) fn outcome(&self, class: &Classification) {
         let c = &self.counters;
-        let counter = match (class.verdict, class.status.map(|s| s.as_u16())) {
-            (_, Some(429)) => &c.rate_limited,
-            (Verdict::Retry(RetryReason::Overloaded), _) => &c.overloaded,
-            (Verdict::Retry(RetryReason::ServerError), _) => &c.server_errors,
-            (Verdict::Retry(RetryReason::Timeout), _) => &c.timeouts,
-            (Verdict::Retry(RetryReason::Transport), _) => &c.transport_errors,
+        let counter = match class.class {
+            Class::RateLimited | Class::Blocked => &c.rate_limited,
+            Class::Overloaded => &c.overloaded,
+            Class::ServerError => &c.server_errors,
+            Class::Timeout => &c.timeouts,
+            Class::Transport => &c.transport_errors,
             _ => return,
         };
         counter.fetch_add(1, Ordering::Relaxed);

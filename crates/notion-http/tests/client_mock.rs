@@ -9,7 +9,6 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use http::{Request, Response};
 use notion_auth::Credentials;
-use notion_http::blocks::BlockEvent;
 use notion_http::query::{DataSourceQuery, SearchRequest};
 use notion_http::{ClientConfig, Error, ErrorKind, NotionClient};
 use notion_model::{ApiVersion, ErrorCode, List};
@@ -105,76 +104,6 @@ async fn cursors_are_passed_back_verbatim_on_get_and_post() {
     assert_eq!(
         seen[3].2,
         Some(json!({"query": "x", "start_cursor": weird}))
-    );
-}
-
-#[tokio::test]
-async fn block_walk_reports_depth_cuts_and_skips_child_pages_and_synced_duplicates() {
-    // root ─ a (has children) ─ a1 (has children) ─ a1x
-    //      ├ p (child_page, has children)
-    //      └ b (second page of root's children)
-    let (client, _) = client(|_, pq, _| {
-        let block = |id: &str, kind: &str, children: bool| json!({"object": "block", "id": id, "type": kind, "has_children": children});
-        let path = pq.split('?').next().unwrap();
-        let page = match path {
-            "/v1/blocks/root/children" if pq.contains("start_cursor=k") => {
-                let mut duplicate = block("s", "synced_block", true);
-                duplicate["synced_block"] =
-                    json!({"synced_from": {"type": "block_id", "block_id": "a"}});
-                // `a` again: a block id is yielded once per walk.
-                list(
-                    vec![
-                        block("b", "paragraph", false),
-                        duplicate,
-                        block("a", "toggle", true),
-                    ],
-                    None,
-                )
-            }
-            "/v1/blocks/root/children" => list(
-                vec![block("a", "toggle", true), block("p", "child_page", true)],
-                Some("k"),
-            ),
-            "/v1/blocks/a/children" => list(vec![block("a1", "bulleted_list_item", true)], None),
-            "/v1/blocks/a1/children" => list(vec![block("a1x", "paragraph", false)], None),
-            other => panic!("unexpected request {other}"),
-        };
-        (200, page)
-    });
-    let events: Vec<BlockEvent<Value>> = client
-        .all_blocks("root", Some(2))
-        .try_collect()
-        .await
-        .unwrap();
-    let summary: Vec<String> = events
-        .iter()
-        .map(|e| match e {
-            BlockEvent::Block {
-                block,
-                depth,
-                parent_id,
-            } => {
-                format!("{}@{depth}<{parent_id}", block["id"].as_str().unwrap())
-            }
-            BlockEvent::DepthLimitReached { block_id, depth } => format!("cut {block_id}@{depth}"),
-            _ => unreachable!(),
-        })
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            "a@1<root", "a1@2<a", "cut a1@2", "p@1<root", "b@1<root", "s@1<root"
-        ]
-    );
-
-    let all: Vec<BlockEvent<Value>> = client.all_blocks("root", None).try_collect().await.unwrap();
-    assert!(
-        all.iter()
-            .any(|e| matches!(e, BlockEvent::Block { depth: 3, .. }))
-    );
-    assert!(
-        !all.iter()
-            .any(|e| matches!(e, BlockEvent::DepthLimitReached { .. }))
     );
 }
 
