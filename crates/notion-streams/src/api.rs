@@ -1,29 +1,58 @@
-//! The Notion endpoints the streams read, as a trait.
+//! The seam between the streams and the HTTP client: the Notion endpoints the streams read, as a
+//! trait taking `notion-http`'s typed requests.
 //!
-//! [`NotionApi`] is implemented for [`notion_http::NotionClient`]; tests may implement it for
-//! anything. Every method returns objects as raw JSON: records pass through without a round trip
-//! through typed models.
+//! [`NotionApi`] is implemented over [`notion_http::NotionClient`] in [`crate::client`]; the read's
+//! unit tests implement it in memory. Objects come back as raw JSON: records pass through
+//! without a round trip through typed models. Listings come back as streams of pages, read through
+//! `notion-http`'s one paginator (with its loop guards).
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use notion_model::Id;
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::Result;
 
-/// One page of a paginated list.
+pub use notion_http::ListRequest;
+pub use notion_http::query::{
+    DataSourceQuery, DateCondition, Direction, Filter, ObjectKind, SearchRequest, Sort, Timestamp,
+};
+
+/// One page of a listing.
 #[derive(Debug, Default)]
 pub struct ListPage {
     /// The objects of this page, as raw JSON.
     pub results: Vec<Box<RawValue>>,
-    /// The cursor of the next page, passed back verbatim.
-    pub next_cursor: Option<String>,
-    /// Whether there is a next page.
-    pub has_more: bool,
     /// Whether Notion stopped the query early (`request_status.type == "incomplete"`, the
     /// 10,000-row cap of data-source queries).
     pub incomplete: bool,
+    /// For page-property listings, the `property_item` summary of the list (a rollup's aggregate
+    /// over every entry is there).
+    pub summary: Option<Box<RawValue>>,
+}
+
+/// A single object to retrieve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Object {
+    /// `GET /v1/databases/{id}`.
+    Database(Id),
+    /// `GET /v1/data_sources/{id}`.
+    DataSource(Id),
+    /// `GET /v1/pages/{id}`.
+    Page(Id),
+}
+
+impl Object {
+    /// What the object is, for messages (`database 1f2…`).
+    pub fn describe(&self) -> String {
+        match self {
+            Object::Database(id) => format!("database {id}"),
+            Object::DataSource(id) => format!("data source {id}"),
+            Object::Page(id) => format!("page {id}"),
+        }
+    }
 }
 
 /// Counters of the HTTP layer, for the end-of-sync summary.
@@ -46,38 +75,10 @@ pub struct HttpStats {
 pub trait NotionApi: Send + Sync + 'static {
     /// `GET /v1/users/me`.
     fn me(&self) -> BoxFuture<'_, Result<Box<RawValue>>>;
-    /// `GET /v1/users`, one page.
-    fn list_users<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<ListPage>>;
-    /// `POST /v1/search` with this body (`start_cursor` and `page_size` included).
-    fn search(&self, body: Value) -> BoxFuture<'_, Result<ListPage>>;
-    /// `POST /v1/data_sources/{id}/query` with this body.
-    fn query_data_source(&self, id: Id, body: Value) -> BoxFuture<'_, Result<ListPage>>;
-    /// `GET /v1/databases/{id}`.
-    fn database(&self, id: Id) -> BoxFuture<'_, Result<Box<RawValue>>>;
-    /// `GET /v1/data_sources/{id}`.
-    fn data_source(&self, id: Id) -> BoxFuture<'_, Result<Box<RawValue>>>;
-    /// `GET /v1/pages/{id}`.
-    fn page(&self, id: Id) -> BoxFuture<'_, Result<Box<RawValue>>>;
-    /// `GET /v1/pages/{page_id}/properties/{property_id}`, one page (a property item, or a list
-    /// of property items).
-    fn page_property<'a>(
-        &'a self,
-        page_id: Id,
-        property_id: &'a str,
-        cursor: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Box<RawValue>>>;
-    /// `GET /v1/blocks/{id}/children`, one page.
-    fn block_children<'a>(
-        &'a self,
-        id: Id,
-        cursor: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<ListPage>>;
-    /// `GET /v1/comments?block_id=…`, one page.
-    fn comments<'a>(
-        &'a self,
-        block_id: Id,
-        cursor: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<ListPage>>;
+    /// Retrieves one object.
+    fn retrieve(&self, object: Object) -> BoxFuture<'_, Result<Box<RawValue>>>;
+    /// Reads a listing page by page (each page one request, made when the stream is polled).
+    fn list(&self, request: ListRequest) -> BoxStream<'static, Result<ListPage>>;
     /// The server's clock, from the `Date` header of the latest response, if known.
     fn server_time(&self) -> Option<DateTime<Utc>>;
     /// Counters of the HTTP layer.

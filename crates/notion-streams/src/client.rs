@@ -5,19 +5,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
+use futures::stream::BoxStream;
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use notion_auth::Credentials;
-use notion_http::ClientConfig;
 use notion_http::client::NotionClient;
-use notion_http::pagination::Paginated;
-use notion_http::query::{DataSourceQuery, SearchRequest};
-use notion_model::{Id, List};
-use serde_json::Value;
+use notion_http::{ClientConfig, ListRequest, PropertyPage};
+use notion_model::List;
 use serde_json::value::RawValue;
 
-use crate::api::{HttpStats, ListPage, NotionApi};
+use crate::api::{HttpStats, ListPage, NotionApi, Object};
 use crate::config::{CredentialsConfig, Settings};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Called with the new access token and refresh token when Notion rotates them.
 pub type OnRotation = Arc<dyn Fn(&str, Option<&str>) + Send + Sync>;
@@ -49,6 +47,7 @@ pub fn client_config(settings: &Settings, on_rotation: Option<OnRotation>) -> Cl
     config.max_retries = c.max_retries;
     config.retry_base_delay = settings.retry_base_delay;
     config.request_timeout = settings.request_timeout;
+    config.page_size = Some(c.page_size);
     config.user_agent = format!(
         "notion-source/{} (+https://github.com/notion-source/notion-source)",
         env!("CARGO_PKG_VERSION")
@@ -67,60 +66,23 @@ pub fn client_config(settings: &Settings, on_rotation: Option<OnRotation>) -> Cl
 /// Builds the API the settings describe.
 pub fn build(settings: &Settings, on_rotation: Option<OnRotation>) -> Result<Arc<dyn NotionApi>> {
     let client = NotionClient::new(client_config(settings, on_rotation))?;
-    Ok(Arc::new(HttpApi {
-        client,
-        page_size: settings.config.page_size,
-    }))
+    Ok(Arc::new(HttpApi::new(client)))
 }
 
 /// [`NotionApi`] over a [`NotionClient`].
 #[derive(Debug, Clone)]
 pub struct HttpApi {
     client: NotionClient,
-    page_size: u32,
 }
 
 impl HttpApi {
     /// Wraps a client.
-    pub fn new(client: NotionClient, page_size: u32) -> Self {
-        HttpApi { client, page_size }
+    pub fn new(client: NotionClient) -> Self {
+        HttpApi { client }
     }
 }
 
 type RawList = List<Box<RawValue>>;
-
-fn list_page(list: RawList) -> ListPage {
-    ListPage {
-        incomplete: list.is_incomplete(),
-        has_more: list.has_more(),
-        next_cursor: list.next_cursor().map(str::to_owned),
-        results: list.results,
-    }
-}
-
-/// Applies `start_cursor` and `page_size` from a request body.
-fn paging(mut p: Paginated<RawList>, body: &Value, default_size: u32) -> Paginated<RawList> {
-    let size = body
-        .get("page_size")
-        .and_then(Value::as_u64)
-        .and_then(|n| u32::try_from(n).ok())
-        .unwrap_or(default_size);
-    p = p.page_size(size);
-    if let Some(c) = body.get("start_cursor").and_then(Value::as_str) {
-        p = p.start_cursor(c);
-    }
-    p
-}
-
-async fn first_page(
-    pages: futures::stream::BoxStream<'static, std::result::Result<RawList, notion_http::Error>>,
-) -> Result<ListPage> {
-    let mut pages = pages;
-    match pages.next().await {
-        Some(page) => Ok(list_page(page?)),
-        None => Ok(ListPage::default()),
-    }
-}
 
 impl NotionApi for HttpApi {
     fn me(&self) -> BoxFuture<'_, Result<Box<RawValue>>> {
@@ -128,134 +90,46 @@ impl NotionApi for HttpApi {
         async move { Ok(call.await?) }.boxed()
     }
 
-    fn list_users<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<ListPage>> {
-        let mut p = self
-            .client
-            .list_users()
-            .as_type::<RawList>()
-            .page_size(self.page_size);
-        if let Some(c) = cursor {
-            p = p.start_cursor(c);
-        }
-        first_page(p.pages()).boxed()
-    }
-
-    fn search(&self, body: Value) -> BoxFuture<'_, Result<ListPage>> {
-        let request = SearchRequest {
-            query: body.get("query").and_then(Value::as_str).map(str::to_owned),
-            filter: body.get("filter").cloned(),
-            sort: body.get("sort").cloned(),
+    fn retrieve(&self, object: Object) -> BoxFuture<'_, Result<Box<RawValue>>> {
+        let call = match object {
+            Object::Database(id) => self.client.get_database(&id.to_string()).as_type(),
+            Object::DataSource(id) => self.client.get_data_source(&id.to_string()).as_type(),
+            Object::Page(id) => self.client.get_page(&id.to_string()).as_type(),
         };
-        let p = paging(
-            self.client.search(&request).as_type::<RawList>(),
-            &body,
-            self.page_size,
-        );
-        first_page(p.pages()).boxed()
-    }
-
-    fn query_data_source(&self, id: Id, body: Value) -> BoxFuture<'_, Result<ListPage>> {
-        let query = DataSourceQuery {
-            filter: body.get("filter").cloned(),
-            sorts: body
-                .get("sorts")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-            in_trash: body.get("in_trash").and_then(Value::as_bool),
-            ..DataSourceQuery::default()
-        };
-        let p = paging(
-            self.client
-                .query_data_source(&id.to_string(), &query)
-                .as_type::<RawList>(),
-            &body,
-            self.page_size,
-        );
-        first_page(p.pages()).boxed()
-    }
-
-    fn database(&self, id: Id) -> BoxFuture<'_, Result<Box<RawValue>>> {
-        let call = self
-            .client
-            .get_database(&id.to_string())
-            .as_type::<Box<RawValue>>();
         async move { Ok(call.await?) }.boxed()
     }
 
-    fn data_source(&self, id: Id) -> BoxFuture<'_, Result<Box<RawValue>>> {
-        let call = self
-            .client
-            .get_data_source(&id.to_string())
-            .as_type::<Box<RawValue>>();
-        async move { Ok(call.await?) }.boxed()
-    }
-
-    fn page(&self, id: Id) -> BoxFuture<'_, Result<Box<RawValue>>> {
-        let call = self
-            .client
-            .get_page(&id.to_string())
-            .as_type::<Box<RawValue>>();
-        async move { Ok(call.await?) }.boxed()
-    }
-
-    fn page_property<'a>(
-        &'a self,
-        page_id: Id,
-        property_id: &'a str,
-        cursor: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Box<RawValue>>> {
-        let mut p = self
-            .client
-            .page_property_items(&page_id.to_string(), property_id)
-            .as_type::<Value>()
-            .page_size(self.page_size);
-        if let Some(c) = cursor {
-            p = p.start_cursor(c);
+    fn list(&self, request: ListRequest) -> BoxStream<'static, Result<ListPage>> {
+        if let ListRequest::PageProperty { .. } = request {
+            return self
+                .client
+                .list::<PropertyPage>(&request)
+                .pages()
+                .map_ok(|page| match page {
+                    PropertyPage::List(list) => ListPage {
+                        incomplete: list.is_incomplete(),
+                        results: list.results,
+                        summary: list.type_payload,
+                    },
+                    PropertyPage::Item(item) => ListPage {
+                        results: vec![item],
+                        ..ListPage::default()
+                    },
+                    _ => ListPage::default(),
+                })
+                .map_err(Error::from)
+                .boxed();
         }
-        async move {
-            let mut pages = p.pages();
-            let value = match pages.next().await {
-                Some(v) => v?,
-                None => Value::Null,
-            };
-            let text = serde_json::to_string(&value)
-                .map_err(|e| crate::Error::response("a page property", e))?;
-            RawValue::from_string(text).map_err(|e| crate::Error::response("a page property", e))
-        }
-        .boxed()
-    }
-
-    fn block_children<'a>(
-        &'a self,
-        id: Id,
-        cursor: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<ListPage>> {
-        let mut p = self
-            .client
-            .block_children(&id.to_string())
-            .as_type::<RawList>()
-            .page_size(self.page_size);
-        if let Some(c) = cursor {
-            p = p.start_cursor(c);
-        }
-        first_page(p.pages()).boxed()
-    }
-
-    fn comments<'a>(
-        &'a self,
-        block_id: Id,
-        cursor: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<ListPage>> {
-        let mut p = self
-            .client
-            .comments(&block_id.to_string())
-            .as_type::<RawList>()
-            .page_size(self.page_size);
-        if let Some(c) = cursor {
-            p = p.start_cursor(c);
-        }
-        first_page(p.pages()).boxed()
+        self.client
+            .list::<RawList>(&request)
+            .pages()
+            .map_ok(|list| ListPage {
+                incomplete: list.is_incomplete(),
+                results: list.results,
+                summary: None,
+            })
+            .map_err(Error::from)
+            .boxed()
     }
 
     fn server_time(&self) -> Option<DateTime<Utc>> {

@@ -1,21 +1,22 @@
 //! The connector's programmatic API: check, discover, read.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use notion_model::Id;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::api::{HttpStats, NotionApi};
+use crate::api::{HttpStats, ListRequest, NotionApi, SearchRequest};
 use crate::catalog::{Selection, SyncMode};
 use crate::config::Settings;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StreamFailure};
 use crate::protocol::Message;
-use crate::read::{self, ReadCounters};
+use crate::read::{self, ReadCounters, lock};
 use crate::state::State;
 use crate::stream::StreamName;
 
@@ -83,13 +84,14 @@ impl Connector {
     }
 
     /// Checks that the credentials work and content can be read: retrieves the integration's
-    /// bot user and runs a one-result search.
+    /// bot user and reads one page of a search.
     pub async fn check(&self) -> Result<()> {
         self.api.me().await?;
-        self.api
-            .search(serde_json::json!({"page_size": 1}))
-            .await
-            .map(|_| ())
+        let mut search = self.api.list(ListRequest::Search(SearchRequest::new()));
+        match search.next().await {
+            Some(page) => page.map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// The catalog of streams (`discover`).
@@ -99,20 +101,20 @@ impl Connector {
 
     /// The state the next read starts from (updated by every STATE a read emits).
     pub fn get_state(&self) -> State {
-        read::lock(&self.state).clone()
+        lock(&self.state).clone()
     }
 
     /// Sets the state the next read starts from.
     pub fn set_state(&self, state: State) {
-        *read::lock(&self.state) = state;
+        *lock(&self.state) = state;
     }
 
     /// Reads the selected streams from the current state. The returned stream yields every
     /// message (records, states, logs, statuses); call [`Read::finish`] for the outcome.
     pub fn read(&self, selection: Selection) -> Read {
+        let input = self.get_state();
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let counters = Arc::new(ReadCounters::default());
-        let input = self.get_state();
         let handle = tokio::spawn(read::run(
             self.api.clone(),
             self.settings.clone(),
@@ -121,19 +123,12 @@ impl Connector {
             tx,
             counters.clone(),
         ));
-        Read {
-            rx,
-            handle: Some(handle),
-            state: self.state.clone(),
-            counters,
-        }
+        Read::new(rx, handle, self.state.clone(), counters)
     }
 
-    /// Reads the given streams in full refresh, yielding only their records as JSON values.
+    /// Reads the given streams, yielding only their records.
     fn records(&self, streams: &[StreamName], mode: SyncMode) -> Records {
-        Records {
-            read: self.read(Selection::of(streams.iter().copied(), mode)),
-        }
+        Records::new(self.read(Selection::of(streams.iter().copied(), mode)))
     }
 
     /// Every user of the workspace.
@@ -156,17 +151,21 @@ impl Connector {
         self.records(&[StreamName::Pages], SyncMode::Incremental)
     }
 
-    /// Every block of the given pages, at every depth (up to `max_block_depth`).
+    /// Every block of the given pages, at every depth (up to `max_block_depth`). A page that does
+    /// not exist or is not shared ends the records with an error whose
+    /// [`is_not_found`](Error::is_not_found) is true.
     pub fn read_blocks(&self, page_ids: Vec<Id>) -> Records {
         self.pages_records(page_ids, StreamName::Blocks)
     }
 
-    /// The comments of the given pages (and of their blocks, per the `comments` setting).
+    /// The comments of the given pages (and of their blocks, per the `comments` setting). A page
+    /// that does not exist or is not shared ends the records with a not-found error.
     pub fn read_comments(&self, page_ids: Vec<Id>) -> Records {
         self.pages_records(page_ids, StreamName::Comments)
     }
 
-    /// The rows of one database (every data source), as `pages` records.
+    /// The rows of one database (every data source), as `pages` records. A database that does
+    /// not exist or is not shared fails the read with a not-found error.
     pub fn read_database(&self, database_id: Id) -> Records {
         let mut settings = (*self.settings).clone();
         settings.database_ids = vec![database_id];
@@ -189,26 +188,41 @@ impl Connector {
             tx,
             counters.clone(),
         ));
-        Records {
-            read: Read {
-                rx,
-                handle: Some(handle),
-                state: Arc::new(Mutex::new(State::default())),
-                counters,
-            },
-        }
+        Records::new(Read::new(
+            rx,
+            handle,
+            Arc::new(Mutex::new(State::default())),
+            counters,
+        ))
     }
 }
 
-/// A running read: a stream of [`Message`]s.
+/// A running read: a stream of [`Message`]s. When it ends, [`Read::finish`] gives the outcome:
+/// `Ok`, the error that stopped it, or [`Error::StreamsFailed`] with every failed stream's error.
 pub struct Read {
     rx: mpsc::Receiver<Message>,
     handle: Option<JoinHandle<Result<()>>>,
+    outcome: Option<Result<()>>,
     state: Arc<Mutex<State>>,
     counters: Arc<ReadCounters>,
 }
 
 impl Read {
+    fn new(
+        rx: mpsc::Receiver<Message>,
+        handle: JoinHandle<Result<()>>,
+        state: Arc<Mutex<State>>,
+        counters: Arc<ReadCounters>,
+    ) -> Self {
+        Read {
+            rx,
+            handle: Some(handle),
+            outcome: None,
+            state,
+            counters,
+        }
+    }
+
     /// Counters of the read so far (objects not shared, depth cuts, pages processed).
     pub fn counters(&self) -> &ReadCounters {
         &self.counters
@@ -219,10 +233,24 @@ impl Read {
     pub async fn finish(mut self) -> Result<()> {
         self.rx.close();
         while self.rx.recv().await.is_some() {}
-        match self.handle.take() {
-            Some(h) => h.await.map_err(|e| Error::response("the read task", e))?,
-            None => Ok(()),
+        std::future::poll_fn(|cx| self.poll_outcome(cx)).await;
+        self.outcome.take().unwrap_or(Ok(()))
+    }
+
+    /// Polls the read task to its end and keeps its outcome.
+    fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(handle) = self.handle.as_mut() {
+            let joined = ready!(Pin::new(handle).poll(cx));
+            self.handle = None;
+            self.outcome =
+                Some(joined.unwrap_or_else(|e| Err(Error::response("the read task", e))));
         }
+        Poll::Ready(())
+    }
+
+    /// The failure of `stream` reported so far, if any.
+    fn failure_of(&self, stream: StreamName) -> Option<StreamFailure> {
+        self.counters.failure_of(stream)
     }
 }
 
@@ -233,12 +261,7 @@ impl Stream for Read {
         let polled = self.rx.poll_recv(cx);
         if let Poll::Ready(Some(Message::State { stream, state, .. })) = &polled {
             // Keep the connector's state current, so `get_state` after a read resumes it.
-            if let Ok(parsed) = State::from_value(&serde_json::json!([{
-                "type": "STREAM",
-                "stream": {"stream_descriptor": {"name": stream.as_str()}, "stream_state": state}
-            }])) {
-                read::lock(&self.state).set(*stream, parsed.get(*stream).cloned());
-            }
+            lock(&self.state).set(*stream, Some(state.clone()));
         }
         polled
     }
@@ -252,15 +275,28 @@ impl Drop for Read {
     }
 }
 
-/// The records of a read, as JSON values; errors end the stream.
+/// The records of a read, as JSON values. Errors arrive where they happen: a stream that fails
+/// yields [`Error::StreamFailed`] and the others go on; an error that stops the read is the last
+/// item. [`Records::finish`] returns the outcome too.
 pub struct Records {
     read: Read,
+    done: bool,
 }
 
 impl Records {
-    /// Waits for the read to end and returns its outcome.
+    fn new(read: Read) -> Self {
+        Records { read, done: false }
+    }
+
+    /// Waits for the read to end and returns its outcome (every failed stream's error in
+    /// [`Error::StreamsFailed`]).
     pub async fn finish(self) -> Result<()> {
         self.read.finish().await
+    }
+
+    /// Counters of the read so far.
+    pub fn counters(&self) -> &ReadCounters {
+        self.read.counters()
     }
 }
 
@@ -269,18 +305,41 @@ impl Stream for Records {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Value>>> {
         loop {
-            match Pin::new(&mut self.read).poll_next(cx) {
-                Poll::Ready(Some(Message::Record { data, .. })) => {
+            if self.done {
+                return Poll::Ready(None);
+            }
+            match ready!(Pin::new(&mut self.read).poll_next(cx)) {
+                Some(Message::Record { data, .. }) => {
                     return Poll::Ready(Some(
                         serde_json::from_str(&data).map_err(|e| Error::response("a record", e)),
                     ));
                 }
-                Poll::Ready(Some(Message::Error { message, .. })) => {
-                    return Poll::Ready(Some(Err(Error::response("the read", message))));
+                Some(Message::Error {
+                    stream: Some(stream),
+                    ..
+                }) => {
+                    if let Some(failure) = self.read.failure_of(stream) {
+                        return Poll::Ready(Some(Err(Error::StreamFailed(failure))));
+                    }
                 }
-                Poll::Ready(Some(_)) => continue,
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Pending => return Poll::Pending,
+                Some(_) => continue,
+                None => {
+                    ready!(self.read.poll_outcome(cx));
+                    self.done = true;
+                    // An error that stopped the read is delivered here; failed streams were
+                    // delivered as they failed, and `finish` returns them all.
+                    return Poll::Ready(match self.read.outcome.take() {
+                        Some(Err(e)) if !matches!(e, Error::StreamsFailed(_)) => {
+                            let shared = Arc::new(e);
+                            self.read.outcome = Some(Err(Error::Shared(shared.clone())));
+                            Some(Err(Error::Shared(shared)))
+                        }
+                        other => {
+                            self.read.outcome = other;
+                            None
+                        }
+                    });
+                }
             }
         }
     }

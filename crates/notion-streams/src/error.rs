@@ -1,6 +1,7 @@
 //! The crate's error type.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// What kind of failure an error is, in the Airbyte protocol's terms.
 ///
@@ -93,12 +94,42 @@ pub enum Error {
     /// Writing output failed.
     #[error("could not write output: {0}")]
     Io(#[from] std::io::Error),
+    /// A stream failed (the others went on); the error is shared with [`Error::StreamsFailed`].
+    #[error("the {} stream failed: {}", .0.stream, .0.error)]
+    StreamFailed(StreamFailure),
+    /// An error about one object, named.
+    #[error("{object}: {error}")]
+    About {
+        /// The object, e.g. `database 1f2… (configured in database_ids)`.
+        object: String,
+        /// What went wrong.
+        error: Box<Error>,
+    },
+    /// An error delivered twice (to the records' consumer, then by `finish`).
+    #[error(transparent)]
+    Shared(Arc<Error>),
     /// Some streams failed (each reported its error as it failed); the others completed.
-    #[error("streams failed: {}", .0.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))]
-    StreamsFailed(Vec<crate::stream::StreamName>),
+    #[error("streams failed: {}", .0.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))]
+    StreamsFailed(Vec<StreamFailure>),
     /// The read was cancelled (the output was closed).
     #[error("the read was cancelled")]
     Cancelled,
+}
+
+/// A stream that failed in a read, with its error (shared when one listing failed several
+/// streams).
+#[derive(Debug, Clone)]
+pub struct StreamFailure {
+    /// The stream.
+    pub stream: crate::stream::StreamName,
+    /// Why it failed.
+    pub error: Arc<Error>,
+}
+
+impl fmt::Display for StreamFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.stream, self.error)
+    }
 }
 
 impl Error {
@@ -106,10 +137,45 @@ impl Error {
     pub fn failure_type(&self) -> FailureType {
         match self {
             Error::Config(_) | Error::Catalog(_) | Error::State(_) => FailureType::Config,
-            Error::Http(e) => http_failure_type(e),
+            Error::Http(e) => match e.kind().blame() {
+                notion_http::Blame::User => FailureType::Config,
+                notion_http::Blame::Transient => FailureType::Transient,
+                _ => FailureType::System,
+            },
+            Error::StreamFailed(f) => f.error.failure_type(),
+            Error::Shared(e) => e.failure_type(),
+            Error::About { error, .. } => error.failure_type(),
             Error::Response { .. } | Error::Io(_) | Error::Cancelled | Error::StreamsFailed(_) => {
                 FailureType::System
             }
+        }
+    }
+
+    /// The category of an error Notion answered (or a request failed with); `None` for errors
+    /// of the connector's own input or output.
+    pub fn http_kind(&self) -> Option<notion_http::ErrorKind> {
+        match self {
+            Error::Http(e) => Some(e.kind()),
+            Error::StreamFailed(f) => f.error.http_kind(),
+            Error::Shared(e) => e.http_kind(),
+            Error::About { error, .. } => error.http_kind(),
+            _ => None,
+        }
+    }
+
+    /// Whether the object read does not exist or is not shared with the integration.
+    pub fn is_not_found(&self) -> bool {
+        self.http_kind() == Some(notion_http::ErrorKind::NotFound)
+    }
+
+    /// The details Notion sent with the error (status, `code`, message, request id), if any.
+    pub fn api(&self) -> Option<&notion_http::ApiError> {
+        match self {
+            Error::Http(e) => e.api(),
+            Error::StreamFailed(f) => f.error.api(),
+            Error::Shared(e) => e.api(),
+            Error::About { error, .. } => error.api(),
+            _ => None,
         }
     }
 
@@ -118,15 +184,6 @@ impl Error {
             context: context.into(),
             message: message.to_string(),
         }
-    }
-}
-
-fn http_failure_type(e: &notion_http::Error) -> FailureType {
-    use notion_http::ErrorKind as K;
-    match e.kind() {
-        K::Authentication | K::Restricted | K::Configuration => FailureType::Config,
-        K::RateLimited | K::Server | K::Transport | K::Timeout => FailureType::Transient,
-        _ => FailureType::System,
     }
 }
 

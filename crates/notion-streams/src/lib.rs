@@ -36,11 +36,11 @@ pub mod shape;
 pub mod state;
 pub mod stream;
 
-pub use api::{HttpStats, ListPage, NotionApi};
+pub use api::{HttpStats, ListPage, NotionApi, Object};
 pub use catalog::{Selection, SyncMode};
 pub use config::{CommentsMode, Config, CredentialsConfig, Secret, Settings};
 pub use connector::{Connector, Read, Records};
-pub use error::{Error, FailureType, InvalidField, Result};
+pub use error::{Error, FailureType, InvalidField, Result, StreamFailure};
 pub use protocol::{LogLevel, Message, StreamStatus};
 pub use read::ReadCounters;
 pub use state::{State, StreamState};

@@ -7,9 +7,10 @@
 use std::io::{self, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::FailureType;
+use crate::state::StreamState;
 use crate::stream::StreamName;
 
 /// Milliseconds since the Unix epoch, now.
@@ -87,8 +88,8 @@ pub enum Message {
     State {
         /// The stream.
         stream: StreamName,
-        /// The stream's state object.
-        state: Value,
+        /// The stream's state.
+        state: StreamState,
         /// Records of the stream emitted since its previous state.
         record_count: u64,
     },
@@ -124,6 +125,119 @@ pub enum Message {
     },
 }
 
+/// The `AirbyteMessage` envelope of every message but records, as serde types.
+mod wire {
+    use serde::Serialize;
+    use serde_json::Value;
+
+    use crate::state::StreamState;
+
+    #[derive(Serialize)]
+    pub(super) struct Descriptor<'a> {
+        pub(super) name: &'a str,
+    }
+
+    #[derive(Serialize)]
+    #[serde(tag = "type")]
+    pub(super) enum Envelope<'a> {
+        #[serde(rename = "STATE")]
+        State { state: StateMessage<'a> },
+        #[serde(rename = "LOG")]
+        Log { log: Log<'a> },
+        #[serde(rename = "TRACE")]
+        Trace { trace: Trace<'a> },
+        #[serde(rename = "CONTROL")]
+        Control { control: Control<'a> },
+        #[serde(rename = "SPEC")]
+        Spec { spec: &'a Value },
+        #[serde(rename = "CATALOG")]
+        Catalog { catalog: &'a Value },
+        #[serde(rename = "CONNECTION_STATUS")]
+        ConnectionStatus {
+            #[serde(rename = "connectionStatus")]
+            connection_status: ConnectionStatus<'a>,
+        },
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct StateMessage<'a> {
+        #[serde(rename = "type")]
+        pub(super) kind: &'static str,
+        pub(super) stream: StreamStateMessage<'a>,
+        #[serde(rename = "sourceStats")]
+        pub(super) source_stats: SourceStats,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct StreamStateMessage<'a> {
+        pub(super) stream_descriptor: Descriptor<'a>,
+        pub(super) stream_state: &'a StreamState,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct SourceStats {
+        #[serde(rename = "recordCount")]
+        pub(super) record_count: f64,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Log<'a> {
+        pub(super) level: &'static str,
+        pub(super) message: &'a str,
+    }
+
+    #[derive(Serialize)]
+    #[serde(tag = "type")]
+    pub(super) enum Trace<'a> {
+        #[serde(rename = "STREAM_STATUS")]
+        StreamStatus {
+            emitted_at: f64,
+            stream_status: StreamStatus<'a>,
+        },
+        #[serde(rename = "ERROR")]
+        Error { emitted_at: f64, error: Error<'a> },
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct StreamStatus<'a> {
+        pub(super) stream_descriptor: Descriptor<'a>,
+        pub(super) status: &'static str,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Error<'a> {
+        pub(super) message: &'a str,
+        pub(super) failure_type: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) internal_message: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) stream_descriptor: Option<Descriptor<'a>>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(tag = "type")]
+    pub(super) enum Control<'a> {
+        #[serde(rename = "CONNECTOR_CONFIG")]
+        ConnectorConfig {
+            emitted_at: f64,
+            #[serde(rename = "connectorConfig")]
+            connector_config: ConnectorConfig<'a>,
+        },
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct ConnectorConfig<'a> {
+        pub(super) config: &'a Value,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct ConnectionStatus<'a> {
+        pub(super) status: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) message: Option<&'a str>,
+    }
+}
+
 impl Message {
     /// A log message.
     pub fn log(level: LogLevel, message: impl Into<String>) -> Self {
@@ -135,129 +249,133 @@ impl Message {
 
     /// Writes the message as one `AirbyteMessage` JSON line (with the trailing newline).
     pub fn write_json_line(&self, out: &mut impl Write) -> io::Result<()> {
-        match self {
-            Message::Record {
-                stream,
-                data,
-                emitted_at,
-            } => {
-                // The record body is already JSON: write the envelope around it.
-                writeln!(
+        match self.envelope() {
+            Some(envelope) => {
+                serde_json::to_writer(&mut *out, &envelope)?;
+                out.write_all(b"\n")
+            }
+            None => match self {
+                // The record body is already JSON text (made by `shape`): the envelope is
+                // written around it, without parsing it again.
+                Message::Record {
+                    stream,
+                    data,
+                    emitted_at,
+                } => writeln!(
                     out,
                     "{{\"type\":\"RECORD\",\"record\":{{\"stream\":\"{}\",\"data\":{},\"emitted_at\":{}}}}}",
                     stream.as_str(),
                     data,
                     emitted_at
-                )
-            }
-            other => {
-                let value = other.to_value();
-                serde_json::to_writer(&mut *out, &value)?;
-                out.write_all(b"\n")
-            }
+                ),
+                _ => Ok(()),
+            },
         }
     }
 
-    /// The message as an `AirbyteMessage` JSON value.
-    pub fn to_value(&self) -> Value {
-        match self {
-            Message::Record {
-                stream,
-                data,
-                emitted_at,
-            } => json!({
-                "type": "RECORD",
-                "record": {
-                    "stream": stream.as_str(),
-                    "data": serde_json::from_str::<Value>(data).unwrap_or(Value::Null),
-                    "emitted_at": emitted_at
-                }
-            }),
+    /// The envelope of every message but records.
+    fn envelope(&self) -> Option<wire::Envelope<'_>> {
+        use wire::*;
+        Some(match self {
+            Message::Record { .. } => return None,
             Message::State {
                 stream,
                 state,
                 record_count,
-            } => json!({
-                "type": "STATE",
-                "state": {
-                    "type": "STREAM",
-                    "stream": {
-                        "stream_descriptor": {"name": stream.as_str()},
-                        "stream_state": state
+            } => Envelope::State {
+                state: StateMessage {
+                    kind: "STREAM",
+                    stream: StreamStateMessage {
+                        stream_descriptor: Descriptor {
+                            name: stream.as_str(),
+                        },
+                        stream_state: state,
                     },
-                    "sourceStats": {"recordCount": *record_count as f64}
-                }
-            }),
-            Message::Log { level, message } => json!({
-                "type": "LOG",
-                "log": {"level": level.as_str(), "message": message}
-            }),
-            Message::Status { stream, status } => json!({
-                "type": "TRACE",
-                "trace": {
-                    "type": "STREAM_STATUS",
-                    "emitted_at": now_millis() as f64,
-                    "stream_status": {
-                        "stream_descriptor": {"name": stream.as_str()},
-                        "status": status.as_str()
-                    }
-                }
-            }),
+                    source_stats: SourceStats {
+                        record_count: *record_count as f64,
+                    },
+                },
+            },
+            Message::Log { level, message } => Envelope::Log {
+                log: Log {
+                    level: level.as_str(),
+                    message,
+                },
+            },
+            Message::Status { stream, status } => Envelope::Trace {
+                trace: Trace::StreamStatus {
+                    emitted_at: now_millis() as f64,
+                    stream_status: wire::StreamStatus {
+                        stream_descriptor: Descriptor {
+                            name: stream.as_str(),
+                        },
+                        status: status.as_str(),
+                    },
+                },
+            },
             Message::Error {
                 stream,
                 message,
                 internal_message,
                 failure_type,
-            } => {
-                let mut error = json!({
-                    "message": message,
-                    "failure_type": failure_type.as_str(),
-                });
-                if let Some(internal) = internal_message {
-                    error["internal_message"] = json!(internal);
-                }
-                if let Some(s) = stream {
-                    error["stream_descriptor"] = json!({"name": s.as_str()});
-                }
-                json!({
-                    "type": "TRACE",
-                    "trace": {"type": "ERROR", "emitted_at": now_millis() as f64, "error": error}
-                })
-            }
-            Message::ControlConfig { config } => json!({
-                "type": "CONTROL",
-                "control": {
-                    "type": "CONNECTOR_CONFIG",
-                    "emitted_at": now_millis() as f64,
-                    "connectorConfig": {"config": config}
-                }
-            }),
+            } => Envelope::Trace {
+                trace: Trace::Error {
+                    emitted_at: now_millis() as f64,
+                    error: wire::Error {
+                        message,
+                        failure_type: failure_type.as_str(),
+                        internal_message: internal_message.as_deref(),
+                        stream_descriptor: stream.map(|s| Descriptor { name: s.as_str() }),
+                    },
+                },
+            },
+            Message::ControlConfig { config } => Envelope::Control {
+                control: Control::ConnectorConfig {
+                    emitted_at: now_millis() as f64,
+                    connector_config: ConnectorConfig { config },
+                },
+            },
+        })
+    }
+
+    /// The message as an `AirbyteMessage` JSON value.
+    pub fn to_value(&self) -> Value {
+        let mut line = Vec::new();
+        if self.write_json_line(&mut line).is_err() {
+            return Value::Null;
         }
+        serde_json::from_slice(&line).unwrap_or(Value::Null)
     }
 }
 
 /// The `CONNECTION_STATUS` message of `check`.
 pub fn connection_status(succeeded: bool, message: Option<&str>) -> Value {
-    let mut status = json!({"status": if succeeded { "SUCCEEDED" } else { "FAILED" }});
-    if let Some(m) = message {
-        status["message"] = json!(m);
-    }
-    json!({"type": "CONNECTION_STATUS", "connectionStatus": status})
+    to_value(&wire::Envelope::ConnectionStatus {
+        connection_status: wire::ConnectionStatus {
+            status: if succeeded { "SUCCEEDED" } else { "FAILED" },
+            message,
+        },
+    })
 }
 
 /// The `SPEC` message.
 pub fn spec_message(spec: Value) -> Value {
-    json!({"type": "SPEC", "spec": spec})
+    to_value(&wire::Envelope::Spec { spec: &spec })
 }
 
 /// The `CATALOG` message of `discover`.
 pub fn catalog_message(catalog: Value) -> Value {
-    json!({"type": "CATALOG", "catalog": catalog})
+    to_value(&wire::Envelope::Catalog { catalog: &catalog })
+}
+
+fn to_value(envelope: &wire::Envelope<'_>) -> Value {
+    serde_json::to_value(envelope).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn record_line_is_valid_json_on_one_line() {
@@ -279,7 +397,10 @@ mod tests {
     fn state_has_source_stats_as_a_number() {
         let m = Message::State {
             stream: StreamName::Blocks,
-            state: json!({"last_edited_time": "2026-01-01T00:00:00.000Z"}),
+            state: StreamState {
+                cursor: crate::state::parse_time("2026-01-01T00:00:00.000Z"),
+                pass: None,
+            },
             record_count: 3,
         };
         let v = m.to_value();

@@ -7,8 +7,10 @@
 //! re-reads at most the work in flight at that checkpoint.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use notion_model::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -36,36 +38,129 @@ pub enum SourceProgress {
     /// Read in descending `last_edited_time` order down to `floor`: every page edited after
     /// `floor` is done, and so are the pages edited at `floor` whose IDs are listed.
     Partial {
-        /// The oldest `last_edited_time` reached.
-        floor: String,
+        /// The oldest `last_edited_time` reached, as Notion wrote it.
+        floor: Timestamp,
         /// Pages edited exactly at `floor` that are done.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        done_ids: Vec<String>,
+        done_ids: Vec<Id>,
     },
+}
+
+/// The key of a source of pages in [`PassState::sources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceKey {
+    /// The rows of a data source.
+    DataSource(Id),
+    /// The search for pages.
+    Search,
+}
+
+impl fmt::Display for SourceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceKey::Search => f.write_str("search"),
+            SourceKey::DataSource(id) => write!(f, "data_source:{id}"),
+        }
+    }
+}
+
+impl std::str::FromStr for SourceKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.strip_prefix("data_source:") {
+            None if s == "search" => Ok(SourceKey::Search),
+            Some(id) => id
+                .parse()
+                .map(SourceKey::DataSource)
+                .map_err(|_| format!("{s:?} names no valid data source id")),
+            None => Err(format!("{s:?} is not `search` or `data_source:<id>`")),
+        }
+    }
+}
+
+impl Serialize for SourceKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Timestamps written the way Notion writes them (`2026-07-04T09:08:00.000Z`).
+mod notion_time {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_time(*t))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        super::parse_time(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a timestamp")))
+    }
+
+    pub(super) mod option {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub(in super::super) fn serialize<S: Serializer>(
+            t: &Option<DateTime<Utc>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => super::serialize(t, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub(in super::super) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            match Option::<std::borrow::Cow<'de, str>>::deserialize(d)? {
+                None => Ok(None),
+                Some(text) => super::super::parse_time(&text).map(Some).ok_or_else(|| {
+                    serde::de::Error::custom(format!("{text:?} is not a timestamp"))
+                }),
+            }
+        }
+    }
 }
 
 /// The progress of an unfinished sync (a "pass").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PassState {
     /// Server time when the pass started; the next cursor is derived from it.
-    pub started_at: String,
+    #[serde(with = "notion_time")]
+    pub started_at: DateTime<Utc>,
     /// The lower bound the pass reads from (absent: everything).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lower: Option<String>,
-    /// Progress by source: `search`, or `data_source:<id>`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "notion_time::option"
+    )]
+    pub lower: Option<DateTime<Utc>>,
+    /// Progress by source of pages.
     #[serde(default)]
-    pub sources: BTreeMap<String, SourceProgress>,
+    pub sources: BTreeMap<SourceKey, SourceProgress>,
     /// Pages found by walking page content that are not processed yet.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pending_pages: Vec<String>,
+    pub pending_pages: Vec<Id>,
     /// Databases found by walking page content (`child_database` blocks): a resumed sync may
     /// not walk those pages again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub databases: Vec<String>,
+    pub databases: Vec<Id>,
     /// Data sources found other than by the data-source search (through databases, or as
     /// parents of rows).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub data_sources: Vec<String>,
+    pub data_sources: Vec<Id>,
 }
 
 /// The state of one stream.
@@ -77,20 +172,26 @@ pub struct StreamState {
     pub pass: Option<PassState>,
 }
 
+impl Serialize for StreamState {
+    /// `{"last_edited_time": …, "pass": …}`, each member only when set (`{}` for a stream
+    /// without a cursor).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(c) = self.cursor {
+            map.serialize_entry("last_edited_time", &format_time(c))?;
+        }
+        if let Some(p) = &self.pass {
+            map.serialize_entry("pass", p)?;
+        }
+        map.end()
+    }
+}
+
 impl StreamState {
     /// The state as the JSON object of a STATE message.
     pub fn to_value(&self) -> Value {
-        let mut obj = Map::new();
-        if let Some(c) = self.cursor {
-            obj.insert("last_edited_time".into(), json!(format_time(c)));
-        }
-        if let Some(p) = &self.pass {
-            obj.insert(
-                "pass".into(),
-                serde_json::to_value(p).unwrap_or(Value::Null),
-            );
-        }
-        Value::Object(obj)
+        serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Map::new()))
     }
 
     fn from_value(stream: StreamName, field: &str, value: &Value) -> Result<Option<Self>> {
@@ -119,8 +220,7 @@ impl StreamState {
         let pass = match obj.get("pass") {
             None | Some(Value::Null) => None,
             Some(v) => match serde_json::from_value::<PassState>(v.clone()) {
-                Ok(p) if parse_time(&p.started_at).is_some() => Some(p),
-                Ok(_) => return bad(".pass.started_at", "is not a timestamp".into()),
+                Ok(p) => Some(p),
                 Err(e) => return bad(".pass", format!("is not a sync progress object ({e})")),
             },
         };
@@ -131,7 +231,7 @@ impl StreamState {
 /// The state given to a read: one optional state per stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
-    streams: [Option<StreamState>; 6],
+    streams: [Option<StreamState>; StreamName::COUNT],
     /// Things worth a warning (states of unknown streams, which are ignored).
     pub warnings: Vec<String>,
 }
@@ -319,22 +419,22 @@ mod tests {
     #[test]
     fn pass_progress_round_trips() {
         let mut sources = BTreeMap::new();
-        sources.insert("search".to_owned(), SourceProgress::Done);
+        sources.insert(SourceKey::Search, SourceProgress::Done);
         sources.insert(
-            "data_source:abc".to_owned(),
+            SourceKey::DataSource(Id::from_u128(0xabc)),
             SourceProgress::Partial {
-                floor: "2026-01-01T00:00:00.000Z".into(),
-                done_ids: vec!["x".into()],
+                floor: Timestamp::parse("2026-01-01T00:00:00.000Z").unwrap(),
+                done_ids: vec![Id::from_u128(1)],
             },
         );
         let st = StreamState {
             cursor: None,
             pass: Some(PassState {
-                started_at: "2026-01-02T00:00:00.000Z".into(),
+                started_at: parse_time("2026-01-02T00:00:00.000Z").unwrap(),
                 lower: None,
                 sources,
                 pending_pages: vec![],
-                databases: vec!["d".into()],
+                databases: vec![Id::from_u128(2)],
                 data_sources: vec![],
             }),
         };

@@ -24,8 +24,11 @@ pub enum StreamName {
 }
 
 impl StreamName {
+    /// How many streams there are.
+    pub const COUNT: usize = 6;
+
     /// Every stream, in the order they are listed by `discover`.
-    pub const ALL: [StreamName; 6] = [
+    pub const ALL: [StreamName; Self::COUNT] = [
         StreamName::Users,
         StreamName::Databases,
         StreamName::DataSources,

@@ -182,7 +182,7 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
             }
             Message::State { stream, state, .. } => {
                 states_to_commit = true;
-                mirror.state(*stream, state)
+                mirror.state(*stream, &state.to_value())
             }
             Message::Log { level, message } => {
                 if *level >= LogLevel::Warn {
@@ -230,7 +230,10 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         Ok(()) => None,
         Err(Error::StreamsFailed(s)) => Some(format!(
             "streams failed: {}",
-            s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            s.iter()
+                .map(|s| s.stream.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         Err(e) => Some(e.to_string()),
     });

@@ -1,28 +1,31 @@
-//! The work done for one page: its record (with truncated property values completed), its
-//! blocks at every depth, and its comments.
+//! One page: its record, with the values Notion truncated completed, then its content; and
+//! pages found by walking content, read once each.
 
 use std::borrow::Cow;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
-use futures::stream::{FuturesUnordered, StreamExt};
 use notion_model::Id;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use tokio::task::JoinSet;
 
-use super::{Reader, is_unavailable, parent_data_source_id, parent_database_id, timestamp};
+use super::content::Walk;
+use super::{Reader, is_unavailable, lock, parent_data_source_id, parent_database_id, timestamp};
+use crate::api::{ListRequest, Object};
 use crate::config::CommentsMode;
 use crate::error::{Error, Result};
 use crate::schema::declared_fields;
 use crate::shape::{Enrichment, RawObject, malformed, shape};
 use crate::stream::StreamName;
 
-/// Concurrent requests within one page's block tree.
-const TREE_CONCURRENCY: usize = 8;
+/// Walk-found pages kept for later before they are read at once (bounds the state's size).
+const MAX_PENDING: usize = 2_000;
+
+/// Relation and people values Notion shows at most in a page object.
+const PAGE_OBJECT_CUT: usize = 25;
 
 #[derive(Deserialize)]
 struct PlainText<'a> {
@@ -53,29 +56,29 @@ struct PropertyProbe<'a> {
     has_more: Option<bool>,
     #[serde(borrow)]
     people: Option<&'a RawValue>,
+    #[serde(borrow)]
+    formula: Option<&'a RawValue>,
 }
 
-/// The work items of a block-tree walk.
-enum Fetch {
-    /// All children of a block (or page) at this depth.
-    Children { parent: Id, depth: u32 },
-    /// All comments of a block (or page).
-    Comments { block: Id },
+/// A property value to complete through the page-property endpoint.
+struct Completion {
+    name: String,
+    property_id: String,
+    kind: Kind,
 }
 
-enum Fetched {
-    Children {
-        depth: u32,
-        blocks: Vec<Box<RawValue>>,
-    },
-    Comments {
-        comments: Vec<Box<RawValue>>,
-    },
-    Unavailable,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Relation or people: every item of the list.
+    List(&'static str),
+    /// A rollup: the list's aggregate.
+    Rollup,
+    /// A formula: the one property item.
+    Formula,
 }
 
 impl Reader {
-    /// Processes one page given as Notion sent it.
+    /// Processes one page given as Notion sent it: its record, its blocks and its comments.
     pub(crate) async fn process_page(self: Arc<Self>, raw: Box<RawValue>) -> Result<()> {
         let obj = RawObject::parse(raw.get()).map_err(|e| malformed("a page", e))?;
         let Some(id) = obj.str("id").and_then(|s| s.parse::<Id>().ok()) else {
@@ -91,31 +94,53 @@ impl Reader {
             .pages_processed
             .fetch_add(1, Ordering::Relaxed);
         if self.selection.contains(StreamName::Pages) && self.bounds.admits(StreamName::Pages, ts) {
-            self.emit_page(id, &obj).await?;
+            let properties = match self.settings.config.fetch_full_properties {
+                true => self.complete_properties(id, &obj).await?,
+                false => None,
+            };
+            self.emit_page_record(&obj, properties).await?;
         }
-        let comments_mode = if self.selection.contains(StreamName::Comments)
+        let comments = if self.selection.contains(StreamName::Comments)
             && self.bounds.admits(StreamName::Comments, ts)
-            && !self.comments_failed.load(Ordering::Relaxed)
+            && !self.has_failed(StreamName::Comments)
         {
             self.settings.config.comments
         } else {
             CommentsMode::None
         };
         let blocks = self.selection.contains(StreamName::Blocks)
-            && self.bounds.admits(StreamName::Blocks, ts);
+            && self.bounds.admits(StreamName::Blocks, ts)
+            && !self.has_failed(StreamName::Blocks);
+        drop(obj);
         // Content is walked for the blocks stream, for block comments, and to find child pages
         // and databases that search did not return.
-        let walk = self.settings.config.fetch_page_blocks;
-        drop(obj);
-        self.walk(id, walk, blocks, comments_mode).await
+        self.walk(Walk {
+            page: id,
+            blocks: self.settings.config.fetch_page_blocks,
+            emit_blocks: blocks,
+            comments,
+            strict: false,
+        })
+        .await
     }
 
-    async fn emit_page(&self, id: Id, obj: &RawObject<'_>) -> Result<()> {
-        let properties = match self.settings.config.fetch_full_properties {
-            true => self.complete_properties(id, obj).await?,
-            false => None,
+    /// Reads the blocks or comments of one page for a library caller: a page that is not found
+    /// or not shared is an error.
+    pub(super) async fn walk_page(self: &Arc<Self>, page: Id, strict: bool) -> Result<()> {
+        let emit_blocks = self.selection.contains(StreamName::Blocks);
+        let comments = if self.selection.contains(StreamName::Comments) {
+            self.settings.config.comments
+        } else {
+            CommentsMode::None
         };
-        self.emit_page_record(obj, properties).await
+        self.walk(Walk {
+            page,
+            blocks: emit_blocks || comments == CommentsMode::PagesAndBlocks,
+            emit_blocks,
+            comments,
+            strict,
+        })
+        .await
     }
 
     /// Emits a page record, with `properties` replaced when they were completed.
@@ -149,8 +174,11 @@ impl Reader {
         self.out.record(StreamName::Pages, record).await
     }
 
-    /// Completes property values Notion truncated in the page object (relations and people with
-    /// more than 25 entries) through the page-property endpoint. `None`: nothing to complete.
+    /// Completes property values Notion truncated in the page object through the page-property
+    /// endpoint: relations and people with more than 25 entries, the rollups computed over such a
+    /// relation (and every rollup and formula of a page with one, when the data source's schema
+    /// does not say which relation a rollup reads), and formulas Notion marks unsupported.
+    /// `None`: nothing to complete.
     async fn complete_properties(
         &self,
         page: Id,
@@ -159,54 +187,96 @@ impl Reader {
         let Some(raw) = obj.get("properties") else {
             return Ok(None);
         };
-        let probes: Vec<(Cow<'_, str>, PropertyProbe<'_>)> = {
-            let map: std::collections::BTreeMap<Cow<'_, str>, PropertyProbe<'_>> =
-                match serde_json::from_str(raw.get()) {
-                    Ok(m) => m,
-                    Err(_) => return Ok(None),
-                };
-            map.into_iter().collect()
-        };
-        let truncated: Vec<(String, String, String)> = probes
-            .iter()
-            .filter_map(|(name, p)| {
-                let kind = p.kind.as_deref()?;
-                let cut = match kind {
-                    "relation" => p.has_more == Some(true),
-                    "people" => {
-                        p.has_more == Some(true)
-                            || p.people.is_some_and(|r| {
-                                serde_json::from_str::<Vec<&RawValue>>(r.get())
-                                    .is_ok_and(|v| v.len() >= 25)
-                            })
-                    }
-                    _ => false,
-                };
-                cut.then(|| {
-                    (
-                        name.to_string(),
-                        p.id.as_deref().unwrap_or_default().to_owned(),
-                        kind.to_owned(),
-                    )
-                })
-            })
+        let probes: BTreeMap<Cow<'_, str>, PropertyProbe<'_>> =
+            match serde_json::from_str(raw.get()) {
+                Ok(m) => m,
+                Err(_) => return Ok(None),
+            };
+        let truncated_relations: Vec<&str> = probes
+            .values()
+            .filter(|p| p.kind.as_deref() == Some("relation") && p.has_more == Some(true))
+            .filter_map(|p| p.id.as_deref())
             .collect();
-        if truncated.is_empty() {
+        let deps = parent_data_source_id(obj).and_then(|ds| lock(&self.registry).dependencies(ds));
+        // Rollups over a truncated relation (all rollups when the schema is unknown), then the
+        // formulas that read a truncated relation or such a rollup.
+        let mut stale: HashSet<&str> = truncated_relations.iter().copied().collect();
+        if !truncated_relations.is_empty() {
+            for p in probes.values() {
+                let (Some("rollup"), Some(id)) = (p.kind.as_deref(), p.id.as_deref()) else {
+                    continue;
+                };
+                let reads_truncated = match deps.as_ref().and_then(|d| d.rollups.get(id)) {
+                    Some(relation) => truncated_relations.contains(&relation.as_str()),
+                    None => true,
+                };
+                if reads_truncated {
+                    stale.insert(id);
+                }
+            }
+        }
+        let mut todo = Vec::new();
+        for (name, p) in &probes {
+            let Some(kind) = p.kind.as_deref() else {
+                continue;
+            };
+            let prop_id = p.id.as_deref().unwrap_or_default();
+            let completion = match kind {
+                "relation" if p.has_more == Some(true) => Some(Kind::List("relation")),
+                "people"
+                    if p.has_more == Some(true)
+                        || p.people.is_some_and(|r| {
+                            serde_json::from_str::<Vec<&RawValue>>(r.get())
+                                .is_ok_and(|v| v.len() >= PAGE_OBJECT_CUT)
+                        }) =>
+                {
+                    Some(Kind::List("people"))
+                }
+                "rollup" if stale.contains(prop_id) => Some(Kind::Rollup),
+                "formula" => {
+                    let reads_stale = !truncated_relations.is_empty()
+                        && match deps.as_ref().and_then(|d| d.formulas.get(prop_id)) {
+                            Some(refs) => refs.iter().any(|r| stale.contains(r.as_str())),
+                            None => true,
+                        };
+                    (reads_stale || p.formula.is_some_and(|f| formula_is_unsupported(f.get())))
+                        .then_some(Kind::Formula)
+                }
+                _ => None,
+            };
+            if let Some(kind) = completion
+                && !prop_id.is_empty()
+            {
+                todo.push(Completion {
+                    name: name.to_string(),
+                    property_id: prop_id.to_owned(),
+                    kind,
+                });
+            }
+        }
+        if todo.is_empty() {
             return Ok(None);
         }
         let mut props: Map<String, Value> =
             serde_json::from_str(raw.get()).map_err(|e| malformed("page properties", e))?;
-        for (name, prop_id, kind) in truncated {
-            if prop_id.is_empty() {
-                continue;
-            }
-            let Some(values) = self.property_values(page, &prop_id, &kind).await? else {
+        for c in todo {
+            let Some(value) = self.complete_property(page, &c).await? else {
                 continue;
             };
-            if let Some(Value::Object(p)) = props.get_mut(&name) {
-                p.insert(kind.clone(), Value::Array(values));
-                if kind == "relation" || p.contains_key("has_more") {
-                    p.insert("has_more".into(), Value::Bool(false));
+            if let Some(Value::Object(p)) = props.get_mut(&c.name) {
+                match (c.kind, value) {
+                    (Kind::List(member), values) => {
+                        p.insert(member.to_owned(), values);
+                        if member == "relation" || p.contains_key("has_more") {
+                            p.insert("has_more".into(), Value::Bool(false));
+                        }
+                    }
+                    (Kind::Rollup, v) => {
+                        p.insert("rollup".into(), v);
+                    }
+                    (Kind::Formula, v) => {
+                        p.insert("formula".into(), v);
+                    }
                 }
             }
         }
@@ -216,244 +286,228 @@ impl Reader {
         ))
     }
 
-    /// Every value of a paginated property (relation or people), as page-object values.
-    async fn property_values(
-        &self,
-        page: Id,
-        prop_id: &str,
-        kind: &str,
-    ) -> Result<Option<Vec<Value>>> {
-        let mut values = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let raw = match self
-                .call(self.api.page_property(page, prop_id, cursor.as_deref()))
-                .await
-            {
-                Ok(r) => r,
-                Err(e) if is_unavailable(&e) => {
-                    self.not_shared(&format!("property {prop_id} of page {page}"), &e)
-                        .await?;
-                    return Ok(None);
+    /// The complete value of one property, as the page object's member holds it (`None`: the
+    /// property could not be read, reported).
+    async fn complete_property(&self, page: Id, c: &Completion) -> Result<Option<Value>> {
+        let request = ListRequest::PageProperty {
+            page,
+            property: c.property_id.clone(),
+        };
+        let pages = match self.list_all(request).await {
+            Ok(p) => p,
+            Err(e) if is_unavailable(&e) => {
+                self.not_shared(&format!("property {} of page {page}", c.property_id), &e)
+                    .await?;
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(match c.kind {
+            Kind::List(member) => {
+                let mut values = Vec::new();
+                for page in &pages {
+                    for raw in &page.results {
+                        let mut item: Map<String, Value> = serde_json::from_str(raw.get())
+                            .map_err(|e| malformed("a property item", e))?;
+                        if let Some(v) = item.remove(member) {
+                            values.push(v);
+                        }
+                    }
                 }
-                Err(e) => return Err(e),
-            };
-            #[derive(Deserialize)]
-            struct ItemList {
-                #[serde(default)]
-                results: Vec<Map<String, Value>>,
-                next_cursor: Option<String>,
-                #[serde(default)]
-                has_more: bool,
+                Some(Value::Array(values))
             }
-            let list: ItemList = serde_json::from_str(raw.get())
-                .map_err(|e| malformed("a property item list", e))?;
-            for mut item in list.results {
-                if let Some(v) = item.remove(kind) {
-                    values.push(v);
+            Kind::Rollup => {
+                let summary = pages.last().and_then(|p| p.summary.as_ref());
+                let rollup = summary
+                    .and_then(|s| serde_json::from_str::<Map<String, Value>>(s.get()).ok())
+                    .and_then(|mut s| s.remove("rollup"));
+                match rollup {
+                    Some(r) if r.get("type").and_then(Value::as_str) != Some("incomplete") => {
+                        Some(r)
+                    }
+                    _ => None,
                 }
             }
-            match (list.has_more, list.next_cursor) {
-                (true, Some(c)) => cursor = Some(c),
-                _ => break,
+            Kind::Formula => {
+                let item = pages.first().and_then(|p| p.results.first());
+                item.and_then(|i| serde_json::from_str::<Map<String, Value>>(i.get()).ok())
+                    .and_then(|mut i| i.remove("formula"))
             }
-        }
-        Ok(Some(values))
+        })
     }
 
-    /// Reads a page's block tree (every depth, up to `max_block_depth`) and its comments.
-    pub(super) async fn walk(
-        self: &Arc<Self>,
-        page: Id,
-        walk: bool,
-        emit_blocks: bool,
-        comments: CommentsMode,
-    ) -> Result<()> {
-        let max_depth = self.settings.config.max_block_depth;
-        let page_text = page.to_string();
-        let mut queue: VecDeque<Fetch> = VecDeque::new();
-        if walk {
-            queue.push_back(Fetch::Children {
-                parent: page,
-                depth: 1,
-            });
+    /// Marks a page seen in this pass; `false` when it was seen already.
+    pub(super) fn mark_seen(&self, id: Id) -> bool {
+        lock(&self.pages).seen.insert(id)
+    }
+
+    /// A page met as a `child_page` block.
+    pub(crate) fn child_page_found(&self, id: Id) {
+        let mut pages = lock(&self.pages);
+        if !pages.seen.contains(&id) {
+            pages.pending.insert(id);
         }
-        if comments != CommentsMode::None {
-            queue.push_back(Fetch::Comments { block: page });
-        }
-        let mut visited: HashSet<Id> = HashSet::new();
-        let mut running: FuturesUnordered<BoxFuture<'_, Result<Fetched>>> = FuturesUnordered::new();
+    }
+
+    pub(super) fn has_pending_pages(&self) -> bool {
+        !lock(&self.pages).pending.is_empty()
+    }
+
+    pub(super) fn pending_pages_over_limit(&self) -> bool {
+        lock(&self.pages).pending.len() > MAX_PENDING
+    }
+
+    /// Reads the pages found by walking content that no source has returned.
+    pub(super) async fn drain_pending(self: Arc<Self>) -> Result<()> {
+        let mut queue: VecDeque<Id> = std::mem::take(&mut lock(&self.pages).pending)
+            .into_iter()
+            .collect();
+        let max = self.concurrency();
+        let mut units: JoinSet<(Id, Result<()>)> = JoinSet::new();
         loop {
-            while running.len() < TREE_CONCURRENCY {
-                let Some(f) = queue.pop_front() else { break };
-                running.push(self.fetch(f).boxed());
-            }
-            let Some(done) = running.next().await else {
-                break;
-            };
-            match done {
-                Ok(Fetched::Unavailable) => {}
-                Ok(Fetched::Comments { comments }) => {
-                    if self.comments_failed.load(Ordering::Relaxed) {
+            while units.len() < max {
+                let Some(id) = queue.pop_front() else { break };
+                {
+                    let mut pages = lock(&self.pages);
+                    if !pages.seen.insert(id) {
                         continue;
                     }
-                    for raw in comments {
-                        let obj =
-                            RawObject::parse(raw.get()).map_err(|e| malformed("a comment", e))?;
-                        if timestamp(&obj)
-                            .is_some_and(|t| !self.bounds.admits(StreamName::Comments, t))
-                        {
-                            continue;
-                        }
-                        let record = shape(
-                            &obj,
-                            declared_fields(StreamName::Comments),
-                            &[],
-                            &[("_page_id", Enrichment::Str(Cow::Borrowed(&page_text)))],
-                        );
-                        self.out.record(StreamName::Comments, record).await?;
-                    }
+                    pages.in_flight.insert(id);
                 }
-                Ok(Fetched::Children { depth, blocks }) => {
-                    for raw in blocks {
-                        let obj =
-                            RawObject::parse(raw.get()).map_err(|e| malformed("a block", e))?;
-                        let Some(id) = obj.str("id").and_then(|s| s.parse::<Id>().ok()) else {
-                            continue;
-                        };
-                        if !visited.insert(id) {
-                            // Seen already in this page (a synced-block cycle).
-                            continue;
-                        }
-                        let kind = obj.str("type");
-                        let has_children = obj.bool("has_children").unwrap_or(false);
-                        let mut cut = false;
-                        match kind.as_deref() {
-                            Some("child_page") => self.child_page_found(id),
-                            Some("child_database") => self.database_found(id).await?,
-                            // A duplicate synced block shows its original's children: they are
-                            // read once, under the page where the original lives.
-                            Some("synced_block") if is_synced_duplicate(&obj) => {}
-                            _ if has_children => {
-                                if max_depth.is_some_and(|m| depth >= m) {
-                                    cut = true;
-                                    self.counters.depth_cuts.fetch_add(1, Ordering::Relaxed);
-                                } else {
-                                    queue.push_back(Fetch::Children {
-                                        parent: id,
-                                        depth: depth + 1,
-                                    });
-                                }
-                            }
-                            _ => {}
-                        }
-                        // A child page's or database's comments are its own, read with it.
-                        let stands_for_page =
-                            matches!(kind.as_deref(), Some("child_page" | "child_database"));
-                        if comments == CommentsMode::PagesAndBlocks && !stands_for_page {
-                            queue.push_back(Fetch::Comments { block: id });
-                        }
-                        if emit_blocks
-                            && timestamp(&obj)
-                                .is_none_or(|t| self.bounds.admits(StreamName::Blocks, t))
-                        {
-                            let mut enrich = vec![
-                                ("_page_id", Enrichment::Str(Cow::Borrowed(&page_text))),
-                                ("_depth", Enrichment::U32(depth)),
-                            ];
-                            if cut {
-                                enrich.push(("_children_cut", Enrichment::Bool(true)));
-                            }
-                            let record =
-                                shape(&obj, declared_fields(StreamName::Blocks), &[], &enrich);
-                            self.out.record(StreamName::Blocks, record).await?;
-                        }
-                    }
-                }
-                Err(e) => return Err(e),
+                let reader = self.clone();
+                units.spawn(async move {
+                    let r = reader.clone().read_pending_page(id).await;
+                    (id, r)
+                });
             }
+            let Some(joined) = units.join_next().await else {
+                break;
+            };
+            let (id, result) = joined.map_err(|e| Error::response("a page task", e))?;
+            result?;
+            lock(&self.pages).in_flight.remove(&id);
+            self.maybe_checkpoint().await?;
         }
         Ok(())
     }
 
-    /// Runs one fetch of a walk, reading every page of the list.
-    async fn fetch(&self, f: Fetch) -> Result<Fetched> {
-        let mut all = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let result = match &f {
-                Fetch::Children { parent, .. } => {
-                    self.call(self.api.block_children(*parent, cursor.as_deref()))
-                        .await
-                }
-                Fetch::Comments { block } => {
-                    self.call(self.api.comments(*block, cursor.as_deref()))
-                        .await
-                }
-            };
-            let page = match result {
-                Ok(p) => p,
-                Err(e) if is_unavailable(&e) => {
-                    return self.unavailable(&f, e).await;
-                }
-                Err(e) => return Err(e),
-            };
-            all.extend(page.results);
-            match (page.has_more, page.next_cursor) {
-                (true, Some(c)) => cursor = Some(c),
-                _ => break,
+    async fn read_pending_page(self: Arc<Self>, id: Id) -> Result<()> {
+        let raw = match self.retrieve(Object::Page(id)).await {
+            Ok(r) => r,
+            Err(e) if is_unavailable(&e) => {
+                self.not_shared(&format!("page {id}"), &e).await?;
+                return Ok(());
             }
+            Err(e) => return Err(e),
+        };
+        let admitted = {
+            let obj = RawObject::parse(raw.get()).map_err(|e| malformed("a page", e))?;
+            timestamp(&obj).is_none_or(|t| self.bounds.admits_page(t))
+        };
+        if admitted {
+            self.process_page(raw).await?;
         }
-        Ok(match f {
-            Fetch::Children { depth, .. } => Fetched::Children { depth, blocks: all },
-            Fetch::Comments { .. } => Fetched::Comments { comments: all },
-        })
-    }
-
-    async fn unavailable(&self, f: &Fetch, e: Error) -> Result<Fetched> {
-        let restricted =
-            matches!(&e, Error::Http(h) if h.kind() == notion_http::ErrorKind::Restricted);
-        match f {
-            Fetch::Comments { .. } if restricted => {
-                // No "read comments" capability: the comments stream cannot be read at all.
-                if !self.comments_failed.swap(true, Ordering::Relaxed) {
-                    self.fail_stream(StreamName::Comments, e).await?;
-                }
-            }
-            Fetch::Comments { block } => {
-                self.not_shared(&format!("comments of {block}"), &e).await?;
-            }
-            Fetch::Children { parent, .. } => {
-                self.not_shared(&format!("children of {parent}"), &e)
-                    .await?;
-            }
-        }
-        Ok(Fetched::Unavailable)
+        Ok(())
     }
 }
 
-/// Whether a `synced_block` is a duplicate (its `synced_from` names the original).
-fn is_synced_duplicate(obj: &RawObject<'_>) -> bool {
+/// Whether a formula value is one Notion did not compute (`type: "unsupported"`).
+fn formula_is_unsupported(raw: &str) -> bool {
     #[derive(Deserialize)]
-    struct Synced<'a> {
-        #[serde(borrow)]
-        synced_from: Option<&'a RawValue>,
+    struct F<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Option<Cow<'a, str>>,
     }
-    obj.parse_member_borrowed::<Synced<'_>>("synced_block")
-        .is_some_and(|s| s.synced_from.is_some_and(|f| f.get() != "null"))
+    serde_json::from_str::<F<'_>>(raw).is_ok_and(|f| f.kind.as_deref() == Some("unsupported"))
 }
 
 /// The plain-text title of a page from its `properties` (the property of type `title`).
-fn title_of(properties: Option<&RawValue>) -> String {
+pub(crate) fn title_of(properties: Option<&RawValue>) -> String {
     let Some(raw) = properties else {
         return String::new();
     };
-    let map: std::collections::BTreeMap<Cow<'_, str>, PropertyProbe<'_>> =
+    let map: BTreeMap<Cow<'_, str>, PropertyProbe<'_>> =
         serde_json::from_str(raw.get()).unwrap_or_default();
     map.values()
         .find(|p| p.kind.as_deref() == Some("title"))
         .map(|p| rich_text_plain(p.title))
         .unwrap_or_default()
+}
+
+/// What the computed properties of a data source read, from its schema: the relation each
+/// rollup aggregates, and the properties each formula refers to (by id).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Dependencies {
+    /// Rollup property id → relation property id.
+    rollups: HashMap<String, String>,
+    /// Formula property id → ids of the properties its expression refers to.
+    formulas: HashMap<String, HashSet<String>>,
+}
+
+impl Dependencies {
+    /// Reads a data source's schema (`None`: it has no rollup or formula).
+    pub(crate) fn of(data_source: &RawObject<'_>) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct Schema {
+            id: Option<String>,
+            rollup: Option<RollupConfig>,
+            formula: Option<FormulaConfig>,
+        }
+        #[derive(Deserialize)]
+        struct RollupConfig {
+            relation_property_id: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct FormulaConfig {
+            expression: Option<String>,
+        }
+        let schema: BTreeMap<String, Schema> =
+            data_source.parse_member("properties").unwrap_or_default();
+        let ids: HashMap<&str, &str> = schema
+            .iter()
+            .filter_map(|(name, s)| Some((name.as_str(), s.id.as_deref()?)))
+            .collect();
+        let mut deps = Dependencies::default();
+        for s in schema.values() {
+            let Some(id) = &s.id else { continue };
+            if let Some(relation) = s
+                .rollup
+                .as_ref()
+                .and_then(|r| r.relation_property_id.clone())
+            {
+                deps.rollups.insert(id.clone(), relation);
+            }
+            if let Some(expression) = s.formula.as_ref().and_then(|f| f.expression.as_deref()) {
+                deps.formulas
+                    .insert(id.clone(), referenced_properties(expression, &ids));
+            }
+        }
+        (!deps.rollups.is_empty() || !deps.formulas.is_empty()).then_some(deps)
+    }
+}
+
+/// The ids of the properties a formula expression refers to: `prop("Name")` (names mapped to
+/// ids through the schema) and the older `{{notion:block_property:ID:…}}` form.
+fn referenced_properties(expression: &str, ids: &HashMap<&str, &str>) -> HashSet<String> {
+    let mut found = HashSet::new();
+    let mut rest = expression;
+    while let Some(i) = rest.find("prop(\"") {
+        rest = &rest[i + 6..];
+        if let Some(end) = rest.find("\")") {
+            if let Some(id) = ids.get(&rest[..end]) {
+                found.insert((*id).to_owned());
+            }
+            rest = &rest[end..];
+        }
+    }
+    let mut rest = expression;
+    while let Some(i) = rest.find("notion:block_property:") {
+        rest = &rest[i + "notion:block_property:".len()..];
+        let end = rest.find(':').unwrap_or(rest.len());
+        found.insert(rest[..end].to_owned());
+        rest = &rest[end..];
+    }
+    found
 }
 
 #[cfg(test)]
@@ -468,5 +522,27 @@ mod tests {
         .unwrap();
         assert_eq!(title_of(Some(&props)), "Hello world");
         assert_eq!(title_of(None), "");
+    }
+
+    #[test]
+    fn rollups_name_their_relation_and_formulas_their_inputs() {
+        let ds = r#"{"object":"data_source","properties":{
+            "Total":{"id":"t%3A","type":"rollup","rollup":{"relation_property_id":"rel","rollup_property_id":"x","function":"sum"}},
+            "Rel":{"id":"rel","type":"relation","relation":{}},
+            "Count":{"id":"c","type":"formula","formula":{"expression":"length(prop(\"Rel\")) + prop(\"Total\")"}},
+            "Old":{"id":"o","type":"formula","formula":{"expression":"{{notion:block_property:rel:00000000-0000-0000-0000-000000000000:abc}} * 2"}},
+            "Plain":{"id":"p","type":"formula","formula":{"expression":"1 + 1"}}}}"#;
+        let obj = RawObject::parse(ds).unwrap();
+        let d = Dependencies::of(&obj).unwrap();
+        assert_eq!(d.rollups.get("t%3A").map(String::as_str), Some("rel"));
+        assert_eq!(d.rollups.len(), 1);
+        let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<HashSet<_>>();
+        assert_eq!(d.formulas["c"], set(&["rel", "t%3A"]));
+        assert_eq!(d.formulas["o"], set(&["rel"]));
+        assert_eq!(d.formulas["p"], set(&[]));
+        assert!(formula_is_unsupported(
+            r#"{"type":"unsupported","unsupported":{}}"#
+        ));
+        assert!(!formula_is_unsupported(r#"{"type":"number","number":1}"#));
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use chrono::{DateTime, Utc};
+use notion_model::{Id, Timestamp};
 
 use crate::state::SourceProgress;
 
@@ -17,18 +17,16 @@ pub(crate) type Seq = u64;
 #[derive(Debug)]
 struct Slot {
     seq: Seq,
-    ts: DateTime<Utc>,
-    ts_text: String,
-    id: String,
+    ts: Timestamp,
+    id: Id,
     done: bool,
 }
 
 /// What a resumed source skips.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Resume {
-    floor: Option<DateTime<Utc>>,
-    floor_text: String,
-    done_ids: HashSet<String>,
+    floor: Option<Timestamp>,
+    done_ids: HashSet<Id>,
 }
 
 impl Resume {
@@ -36,20 +34,24 @@ impl Resume {
     pub(crate) fn from_progress(p: Option<&SourceProgress>) -> Self {
         match p {
             Some(SourceProgress::Partial { floor, done_ids }) => Resume {
-                floor: crate::state::parse_time(floor),
-                floor_text: floor.clone(),
-                done_ids: done_ids.iter().cloned().collect(),
+                floor: Some(floor.clone()),
+                done_ids: done_ids.iter().copied().collect(),
             },
             _ => Resume::default(),
         }
     }
 
     /// Whether a page was finished before the checkpoint.
-    pub(crate) fn skips(&self, id: &str, ts: DateTime<Utc>) -> bool {
-        match self.floor {
-            Some(f) => ts > f || (ts == f && self.done_ids.contains(id)),
+    pub(crate) fn skips(&self, id: Id, ts: &Timestamp) -> bool {
+        match &self.floor {
+            Some(f) => ts > f || (ts == f && self.done_ids.contains(&id)),
             None => false,
         }
+    }
+
+    /// The floor to read down from again (the newest edit not known to be finished).
+    pub(crate) fn floor(&self) -> Option<&Timestamp> {
+        self.floor.as_ref()
     }
 }
 
@@ -58,8 +60,8 @@ impl Resume {
 pub(crate) struct Tracker {
     slots: VecDeque<Slot>,
     next_seq: Seq,
-    floor: Option<(DateTime<Utc>, String)>,
-    done_at_floor: Vec<String>,
+    floor: Option<Timestamp>,
+    done_at_floor: Vec<Id>,
     finished: bool,
 }
 
@@ -68,21 +70,20 @@ impl Tracker {
         Tracker {
             slots: VecDeque::new(),
             next_seq: 0,
-            floor: resume.floor.map(|f| (f, resume.floor_text.clone())),
-            done_at_floor: resume.done_ids.iter().cloned().collect(),
+            floor: resume.floor.clone(),
+            done_at_floor: resume.done_ids.iter().copied().collect(),
             finished: false,
         }
     }
 
     /// Registers a page about to be processed.
-    pub(crate) fn start(&mut self, id: &str, ts: DateTime<Utc>, ts_text: &str) -> Seq {
+    pub(crate) fn start(&mut self, id: Id, ts: Timestamp) -> Seq {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.slots.push_back(Slot {
             seq,
             ts,
-            ts_text: ts_text.to_owned(),
-            id: id.to_owned(),
+            id,
             done: false,
         });
         seq
@@ -98,9 +99,9 @@ impl Tracker {
                 break;
             };
             match &self.floor {
-                Some((f, _)) if *f == slot.ts => self.done_at_floor.push(slot.id),
+                Some(f) if *f == slot.ts => self.done_at_floor.push(slot.id),
                 _ => {
-                    self.floor = Some((slot.ts, slot.ts_text));
+                    self.floor = Some(slot.ts);
                     self.done_at_floor = vec![slot.id];
                 }
             }
@@ -122,33 +123,31 @@ impl Tracker {
         if self.finished && self.slots.is_empty() {
             return Some(SourceProgress::Done);
         }
-        self.floor
-            .as_ref()
-            .map(|(_, text)| SourceProgress::Partial {
-                floor: text.clone(),
-                done_ids: self.done_at_floor.clone(),
-            })
+        self.floor.as_ref().map(|floor| SourceProgress::Partial {
+            floor: floor.clone(),
+            done_ids: self.done_at_floor.clone(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::parse_time;
 
-    fn t(m: u32) -> (DateTime<Utc>, String) {
-        let s = format!("2026-01-01T00:{m:02}:00.000Z");
-        (parse_time(&s).unwrap(), s)
+    fn t(m: u32) -> Timestamp {
+        Timestamp::parse(&format!("2026-01-01T00:{m:02}:00.000Z")).unwrap()
+    }
+
+    fn id(n: u128) -> Id {
+        Id::from_u128(n)
     }
 
     #[test]
     fn floor_advances_over_the_finished_prefix_only() {
         let mut tr = Tracker::new(&Resume::default());
-        let (t5, s5) = t(5);
-        let (t4, s4) = t(4);
-        let a = tr.start("a", t5, &s5);
-        let b = tr.start("b", t4, &s4);
-        let c = tr.start("c", t4, &s4);
+        let a = tr.start(id(1), t(5));
+        let b = tr.start(id(2), t(4));
+        let c = tr.start(id(3), t(4));
         assert_eq!(tr.progress(), None);
         tr.finish(b);
         assert_eq!(tr.progress(), None, "a is not finished");
@@ -156,8 +155,8 @@ mod tests {
         assert_eq!(
             tr.progress(),
             Some(SourceProgress::Partial {
-                floor: s4.clone(),
-                done_ids: vec!["b".into()]
+                floor: t(4),
+                done_ids: vec![id(2)]
             })
         );
         tr.finish(c);
@@ -167,18 +166,17 @@ mod tests {
 
     #[test]
     fn resume_skips_the_covered_pages_and_keeps_floor_ids() {
-        let (t4, s4) = t(4);
         let p = SourceProgress::Partial {
-            floor: s4.clone(),
-            done_ids: vec!["b".into()],
+            floor: t(4),
+            done_ids: vec![id(2)],
         };
         let r = Resume::from_progress(Some(&p));
-        assert!(r.skips("x", t(5).0));
-        assert!(r.skips("b", t4));
-        assert!(!r.skips("c", t4));
-        assert!(!r.skips("d", t(3).0));
+        assert!(r.skips(id(9), &t(5)));
+        assert!(r.skips(id(2), &t(4)));
+        assert!(!r.skips(id(3), &t(4)));
+        assert!(!r.skips(id(4), &t(3)));
         let mut tr = Tracker::new(&r);
-        let c = tr.start("c", t4, &s4);
+        let c = tr.start(id(3), t(4));
         tr.finish(c);
         match tr.progress() {
             Some(SourceProgress::Partial {
@@ -186,8 +184,8 @@ mod tests {
                 mut done_ids,
             }) => {
                 done_ids.sort();
-                assert_eq!(floor, s4);
-                assert_eq!(done_ids, vec!["b".to_string(), "c".to_string()]);
+                assert_eq!(floor, t(4));
+                assert_eq!(done_ids, vec![id(2), id(3)]);
             }
             other => panic!("{other:?}"),
         }

@@ -5,20 +5,21 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
-use crate::protocol::{Message, StreamStatus, now_millis};
+use crate::protocol::{LogLevel, Message, StreamStatus, now_millis};
+use crate::state::StreamState;
 use crate::stream::StreamName;
 
 /// Sends messages to the consumer of a read and counts records.
 #[derive(Debug)]
-pub(crate) struct Output {
+pub(crate) struct Sink {
     tx: mpsc::Sender<Message>,
-    since_state: [AtomicU64; 6],
-    running: [AtomicBool; 6],
+    since_state: [AtomicU64; StreamName::COUNT],
+    running: [AtomicBool; StreamName::COUNT],
 }
 
-impl Output {
+impl Sink {
     pub(crate) fn new(tx: mpsc::Sender<Message>) -> Self {
-        Output {
+        Sink {
             tx,
             since_state: Default::default(),
             running: Default::default(),
@@ -30,15 +31,21 @@ impl Output {
         self.tx.send(m).await.map_err(|_| Error::Cancelled)
     }
 
+    /// Sends a log line.
+    pub(crate) async fn log(&self, level: LogLevel, message: String) -> Result<()> {
+        self.send(Message::log(level, message)).await
+    }
+
+    /// Sends a stream's status.
+    pub(crate) async fn status(&self, stream: StreamName, status: StreamStatus) -> Result<()> {
+        self.send(Message::Status { stream, status }).await
+    }
+
     /// Emits a record of `stream` (and the stream's RUNNING status before its first record).
     pub(crate) async fn record(&self, stream: StreamName, data: String) -> Result<()> {
         let i = stream.index();
         if !self.running[i].swap(true, Ordering::Relaxed) {
-            self.send(Message::Status {
-                stream,
-                status: StreamStatus::Running,
-            })
-            .await?;
+            self.status(stream, StreamStatus::Running).await?;
         }
         self.since_state[i].fetch_add(1, Ordering::Relaxed);
         self.send(Message::Record {
@@ -50,7 +57,7 @@ impl Output {
     }
 
     /// Emits a state of `stream` and resets its count.
-    pub(crate) async fn state(&self, stream: StreamName, state: serde_json::Value) -> Result<()> {
+    pub(crate) async fn state(&self, stream: StreamName, state: StreamState) -> Result<()> {
         let count = self.since_state[stream.index()].swap(0, Ordering::Relaxed);
         self.send(Message::State {
             stream,

@@ -1,0 +1,130 @@
+//! Finding what to read through listings that cover the whole workspace: the users, every data
+//! source and the pages (search, newest first), and pages moved to the trash.
+
+use std::sync::Arc;
+
+use super::bounds::PAGE_STREAMS;
+use super::source::SourceKind;
+use super::{Reader, is_listing_loop, is_unavailable, timestamp};
+use crate::api::{Direction, ListRequest, SearchRequest};
+use crate::error::Result;
+use crate::schema::declared_fields;
+use crate::shape::{RawObject, malformed, shape};
+use crate::state::{SourceKey, SourceProgress};
+use crate::stream::StreamName;
+
+/// The endpoint names used in messages.
+const USERS: &str = "GET /v1/users";
+const SEARCH: &str = "POST /v1/search";
+
+impl Reader {
+    /// Reads every user. Without the "read user information" capability (403) the stream
+    /// fails and the others go on; so does a listing the loop guards stop.
+    pub(super) async fn read_users(&self) -> Result<()> {
+        let declared = declared_fields(StreamName::Users);
+        let mut pages = self.list(ListRequest::Users);
+        while let Some(page) = self.next_page(&mut pages).await {
+            let page = match page {
+                Ok(p) => p,
+                Err(e) if is_unavailable(&e) || is_listing_loop(&e) => {
+                    return self.fail_stream(StreamName::Users, e).await;
+                }
+                Err(e) => return Err(e),
+            };
+            for raw in &page.results {
+                let obj = RawObject::parse(raw.get()).map_err(|e| malformed("a user", e))?;
+                if self.object_id(&obj, "a user", USERS).await?.is_none() {
+                    continue;
+                }
+                self.out
+                    .record(StreamName::Users, shape(&obj, declared, &[], &[]))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Lists every data source through search (one filtered search, read to the end).
+    pub(super) async fn list_data_sources(&self) -> Result<()> {
+        let request = ListRequest::Search(
+            SearchRequest::new()
+                .data_sources()
+                .sort_by_last_edited(Direction::Descending),
+        );
+        let mut pages = self.list(request);
+        while let Some(page) = self.next_page(&mut pages).await {
+            for raw in &page?.results {
+                self.data_source_found(raw, true, SEARCH).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads pages newest first through search, down to the lowest cursor. `unified`: the same
+    /// search lists data sources too (a first sync).
+    pub(super) async fn search_pages(self: &Arc<Self>, unified: bool) -> Result<()> {
+        if matches!(
+            self.resumed_progress(&SourceKey::Search),
+            Some(SourceProgress::Done)
+        ) {
+            self.set_progress(SourceKey::Search, Some(SourceProgress::Done));
+            return Ok(());
+        }
+        let mut search = SearchRequest::new().sort_by_last_edited(Direction::Descending);
+        if !unified {
+            search = search.pages();
+        }
+        let reader = self.clone();
+        let result = self
+            .clone()
+            .run_source(SourceKey::Search, SourceKind::Search, move |_upper| {
+                reader.list(ListRequest::Search(search.clone()))
+            })
+            .await;
+        match result {
+            Err(e) if is_listing_loop(&e) => self.fail_streams(&PAGE_STREAMS, e).await,
+            other => other,
+        }
+    }
+
+    /// Pages moved to the trash since the cursor: search and queries no longer return them, so
+    /// a search of the trash (newest first, down to the cursor) finds them, and their records
+    /// are emitted with `in_trash: true`.
+    pub(super) async fn read_trashed_pages(&self) -> Result<()> {
+        let request = ListRequest::Search(
+            SearchRequest::new()
+                .in_trash()
+                .sort_by_last_edited(Direction::Descending),
+        );
+        let mut pages = self.list(request);
+        while let Some(page) = self.next_page(&mut pages).await {
+            let page = match page {
+                Ok(p) => p,
+                Err(e) if is_listing_loop(&e) => {
+                    return self.fail_stream(StreamName::Pages, e).await;
+                }
+                Err(e) => return Err(e),
+            };
+            for raw in &page.results {
+                let obj =
+                    RawObject::parse(raw.get()).map_err(|e| malformed("a trashed page", e))?;
+                if obj.str("object").as_deref() != Some("page") {
+                    continue;
+                }
+                let Some(ts) = timestamp(&obj) else { continue };
+                if !self.bounds.admits(StreamName::Pages, ts) {
+                    return Ok(());
+                }
+                if self
+                    .object_id(&obj, "a trashed page", SEARCH)
+                    .await?
+                    .is_none()
+                {
+                    continue;
+                }
+                self.emit_page_record(&obj, None).await?;
+            }
+        }
+        Ok(())
+    }
+}
