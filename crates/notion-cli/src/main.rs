@@ -70,16 +70,15 @@ fn main() -> ExitCode {
         cli.command,
         Command::Spec | Command::Check { .. } | Command::Discover { .. } | Command::Read { .. }
     ));
-    // `sync` runs on one thread: its records are made and written to SQLite on the same thread,
-    // which keeps glibc's allocator from holding freed memory in per-thread arenas, so memory
-    // stays flat however big the workspace (docs/benchmarks.md). It gives up about a third of
-    // the unthrottled speed, never reached under Notion's 3–10 requests per second.
-    let mut builder = if matches!(cli.command, Command::Sync(_)) {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
-    let runtime = match builder.enable_all().build() {
+    // Every command runs on one thread: records are made and written (to stdout or SQLite) on
+    // the thread that read them, with no wake-ups across threads and no per-thread allocator
+    // arenas, so CPU per record is lower and memory stays flat however big the workspace
+    // (docs/benchmarks.md). It gives up some unthrottled speed, never reached under Notion's
+    // 3–10 requests per second.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("notion-source: cannot start the async runtime: {e}");
