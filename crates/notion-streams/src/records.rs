@@ -233,6 +233,9 @@ pub struct BlockRecord {
     pub _page_id: Option<String>,
     /// Level of the block in its page: 1 for the page's own children (enrichment).
     pub _depth: Option<u32>,
+    /// Position of the block among its parent's children, from 0, in Notion's order
+    /// (enrichment): with `parent` it puts a page back in document order.
+    pub _position: Option<u32>,
     /// `true` when the block has children that `max_block_depth` kept from being read
     /// (enrichment; absent otherwise).
     pub _children_cut: Option<bool>,

@@ -94,7 +94,7 @@ impl Reader {
                     self.emit_comments(&mut comments, list).await?;
                 }
                 Fetched::Children { depth, blocks } => {
-                    for raw in blocks {
+                    for (position, raw) in (0u32..).zip(blocks) {
                         let obj =
                             RawObject::parse(raw.get()).map_err(|e| malformed("a block", e))?;
                         let Some(id) = self
@@ -143,6 +143,7 @@ impl Reader {
                             let mut enrich = vec![
                                 ("_page_id", Enrichment::Str(Cow::Borrowed(&page_text))),
                                 ("_depth", Enrichment::U32(depth)),
+                                ("_position", Enrichment::U32(position)),
                             ];
                             if cut {
                                 enrich.push(("_children_cut", Enrichment::Bool(true)));

@@ -220,6 +220,8 @@ async fn a_first_sync_reads_everything_with_one_unified_search() {
     assert_eq!(r.count("children 30"), 1);
     assert!(r.record(StreamName::Pages, 30)["_data_source_id"] == json!(id(21).to_string()));
     assert_eq!(r.record(StreamName::Blocks, 102)["_depth"], json!(2));
+    assert_eq!(r.record(StreamName::Blocks, 101)["_position"], json!(1));
+    assert_eq!(r.record(StreamName::Blocks, 102)["_position"], json!(0));
     assert_eq!(
         r.record(StreamName::Comments, 501)["_page_id"],
         json!(id(10).to_string())
