@@ -1,7 +1,6 @@
 //! `notion-source sync`: a local, queryable SQLite mirror of the workspace, kept current by
 //! incremental runs.
 
-mod db;
 mod progress;
 
 use std::io::IsTerminal;
@@ -18,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::airbyte::{SharedConfig, connector_with_rotation, load_settings, take_rotated};
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
-pub(crate) use db::Mirror;
+use notion_mirror::Mirror;
 use progress::Progress;
 
 /// Arguments of `sync`.
