@@ -48,6 +48,7 @@ pub fn client_config(settings: &Settings, on_rotation: Option<OnRotation>) -> Cl
     config.burst = c.burst;
     config.max_retries = c.max_retries;
     config.retry_base_delay = settings.retry_base_delay;
+    config.retry_max_delay = config.retry_max_delay.max(settings.retry_base_delay);
     config.request_timeout = settings.request_timeout;
     config.user_agent = format!(
         "notion-source/{} (+https://github.com/notion-source/notion-source)",
