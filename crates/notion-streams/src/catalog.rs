@@ -66,6 +66,11 @@ impl Selection {
     }
 
     /// Parses and validates a configured catalog (`ConfiguredAirbyteCatalog` JSON).
+    ///
+    /// Members the connector does not use (`destination_sync_mode`, `primary_key`,
+    /// `generation_id`, `null`s, …) are ignored, and a stream configured `incremental` that
+    /// supports only full refresh (`users`) is read in full refresh, as Airbyte's Python CDK
+    /// does.
     pub fn from_catalog_json(text: &str) -> Result<Self> {
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Error::Catalog(InvalidField::new(
@@ -117,14 +122,10 @@ impl Selection {
             };
             let mode = match entry.get("sync_mode").and_then(Value::as_str) {
                 Some("full_refresh") => SyncMode::FullRefresh,
+                // As Airbyte's Python CDK does: a stream configured incremental that supports
+                // only full refresh is read in full (PyAirbyte configures every stream so).
                 Some("incremental") if stream.is_incremental() => SyncMode::Incremental,
-                Some("incremental") => {
-                    return bad(
-                        format!("streams[{i}].sync_mode"),
-                        format!("is incremental, which `{name}` does not support"),
-                        "use full_refresh for this stream",
-                    );
-                }
+                Some("incremental") => SyncMode::FullRefresh,
                 other => {
                     return bad(
                         format!("streams[{i}].sync_mode"),
@@ -172,6 +173,27 @@ mod tests {
     }
 
     #[test]
+    fn incremental_on_a_full_refresh_stream_reads_it_in_full() {
+        // As PyAirbyte sends it: every stream incremental, with nulls and members we ignore.
+        let pyairbyte = |name: &str| {
+            json!({
+                "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"],
+                           "source_defined_cursor": null, "default_cursor_field": null,
+                           "source_defined_primary_key": [["id"]], "namespace": null, "is_resumable": null},
+                "sync_mode": "incremental", "destination_sync_mode": "overwrite",
+                "cursor_field": null, "primary_key": null,
+                "generation_id": null, "minimum_generation_id": null, "sync_id": null,
+            })
+        };
+        let s =
+            Selection::from_catalog(&json!({"streams": [pyairbyte("users"), pyairbyte("pages")]}))
+                .unwrap();
+        assert!(s.contains(StreamName::Users));
+        assert_eq!(s.mode(StreamName::Users), SyncMode::FullRefresh);
+        assert_eq!(s.mode(StreamName::Pages), SyncMode::Incremental);
+    }
+
+    #[test]
     fn invalid_entries_name_the_field() {
         for (catalog, field) in [
             (json!({}), "streams"),
@@ -181,10 +203,6 @@ mod tests {
             ),
             (
                 json!({"streams": [entry("pages", "INVALID")]}),
-                "streams[0].sync_mode",
-            ),
-            (
-                json!({"streams": [entry("users", "incremental")]}),
                 "streams[0].sync_mode",
             ),
         ] {
