@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use futures::StreamExt;
 use notion_streams::protocol::{catalog_message, connection_status, spec_message};
 use notion_streams::{
-    Config, Connector, Error, FailureType, Message, Selection, Settings, State, schema,
+    Config, Connector, Error, FailureType, Message, Selection, Settings, State, StreamName,
+    SyncMode, schema,
 };
 
 use crate::output::ProtocolOut;
@@ -105,7 +106,14 @@ pub(crate) fn take_rotated(shared: &SharedConfig) -> Option<Config> {
     }
 }
 
-pub(crate) async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
+/// `read`: the catalog's streams, or without a catalog `streams` (every stream if empty), each
+/// incremental where it supports it.
+pub(crate) async fn read(
+    config: &Path,
+    catalog: Option<&Path>,
+    streams: &[StreamName],
+    state: Option<&Path>,
+) -> u8 {
     let mut out = ProtocolOut::new();
     let invalid = |out: &mut ProtocolOut, message: String| {
         let _ = out.error(&message, FailureType::Config);
@@ -115,11 +123,15 @@ pub(crate) async fn read(config: &Path, catalog: &Path, state: Option<&Path>) ->
         Ok(s) => s,
         Err(m) => return invalid(&mut out, m),
     };
-    let selection = match read_file(catalog, "catalog")
-        .and_then(|t| Selection::from_catalog_json(&t).map_err(|e| e.to_string()))
-    {
-        Ok(s) => s,
-        Err(m) => return invalid(&mut out, m),
+    let selection = match catalog {
+        Some(catalog) => match read_file(catalog, "catalog")
+            .and_then(|t| Selection::from_catalog_json(&t).map_err(|e| e.to_string()))
+        {
+            Ok(s) => s,
+            Err(m) => return invalid(&mut out, m),
+        },
+        None if streams.is_empty() => Selection::all_incremental(),
+        None => Selection::of(streams.iter().copied(), SyncMode::Incremental),
     };
     let state = match state {
         None => State::default(),

@@ -45,17 +45,22 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Read the catalog's streams and write Airbyte messages on stdout.
+    /// Read streams and write Airbyte messages on stdout: the catalog's, or without a catalog
+    /// every stream (or those of `--streams`), incremental where the stream supports it.
     Read {
         /// The configuration file (JSON).
         #[arg(long)]
         config: PathBuf,
-        /// The configured catalog (JSON).
+        /// The configured catalog (JSON). Without it, every stream is read in the best mode it
+        /// supports.
         #[arg(long)]
-        catalog: PathBuf,
+        catalog: Option<PathBuf>,
         /// The state of a previous read: the JSON array of its last STATE messages.
         #[arg(long)]
         state: Option<PathBuf>,
+        /// Streams to read without a catalog (comma-separated); all by default.
+        #[arg(long, value_delimiter = ',', conflicts_with = "catalog")]
+        streams: Vec<notion_streams::StreamName>,
     },
     /// Sync the workspace into a local SQLite database, incrementally.
     Sync(sync::SyncArgs),
@@ -95,7 +100,8 @@ fn main() -> ExitCode {
                 config,
                 catalog,
                 state,
-            } => airbyte::read(&config, &catalog, state.as_deref()).await,
+                streams,
+            } => airbyte::read(&config, catalog.as_deref(), &streams, state.as_deref()).await,
             Command::Sync(args) => sync::run(args).await,
             Command::Demo(args) => demo::run(args).await,
         }

@@ -374,3 +374,73 @@ async fn comments_without_the_capability_fail_that_stream_only() {
     assert!(statuses.contains(&("comments".into(), "INCOMPLETE".into())));
     assert!(statuses.contains(&("pages".into(), "COMPLETE".into())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_without_a_catalog_reads_every_stream_in_its_best_mode() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write("config.json", &config(&fake, json!({})));
+    let r = run(args(&["read", "--config", &path_str(&cfg)])).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_protocol(&r, &ALL_STREAMS);
+    for (name, stream) in [
+        ("users", Stream::Users),
+        ("databases", Stream::Databases),
+        ("pages", Stream::Pages),
+        ("blocks", Stream::Blocks),
+    ] {
+        assert_eq!(ids(&r.records(name)), truth_ids(&fake, stream), "{name}");
+    }
+    // Incremental where supported: the states carry cursors, and a read from them re-reads
+    // only what the lookback window covers.
+    let states = r.last_states();
+    for s in states.as_array().unwrap() {
+        let name = s["stream"]["stream_descriptor"]["name"].as_str().unwrap();
+        let has_cursor = s["stream"]["stream_state"]["last_edited_time"].is_string();
+        assert_eq!(has_cursor, name != "users", "{name}: {s}");
+    }
+    let state = dir.write("state.json", &states);
+    let again = run(args(&[
+        "read",
+        "--config",
+        &path_str(&cfg),
+        "--state",
+        &path_str(&state),
+        "--streams",
+        "users,pages",
+    ]))
+    .await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_protocol(&again, &["users", "pages"]);
+    let streams: BTreeSet<&str> = again
+        .messages
+        .iter()
+        .filter_map(|m| m["record"]["stream"].as_str())
+        .collect();
+    assert!(
+        streams.iter().all(|s| ["users", "pages"].contains(s)),
+        "{streams:?}"
+    );
+    assert_eq!(
+        ids(&again.records("users")),
+        truth_ids(&fake, Stream::Users)
+    );
+    assert!(
+        again.records("pages").len() < r.records("pages").len(),
+        "pages are read incrementally from the state"
+    );
+
+    // `--streams` and `--catalog` do not go together.
+    let cat = dir.write("catalog.json", &catalog(&["pages"], "incremental"));
+    let both = run(args(&[
+        "read",
+        "--config",
+        &path_str(&cfg),
+        "--catalog",
+        &path_str(&cat),
+        "--streams",
+        "users",
+    ]))
+    .await;
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}

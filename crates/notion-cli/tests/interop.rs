@@ -108,13 +108,20 @@ async fn reads_as_pyairbyte_and_the_platform_configure_them() {
     let cfg = dir.write("tmpq8cz1k2w", &config(&fake, json!({})));
     let discovered = run(args(&["discover", "--config", &path_str(&cfg)])).await;
     assert_eq!(discovered.code, 0, "{}", discovered.stderr);
-    let cat = dir.write("tmp3v0_catalog", &pyairbyte_catalog(&discovered.messages[0]));
+    let cat = dir.write(
+        "tmp3v0_catalog",
+        &pyairbyte_catalog(&discovered.messages[0]),
+    );
     let state = dir.write("tmpx1y2.state.txt", &json!([]));
 
     let first = read(&cfg, &cat, Some(&state)).await;
     assert_complete(&first);
     for (name, stream) in TRUTH {
-        assert_eq!(ids(&first.records(name)), truth_ids(&fake, stream), "{name}");
+        assert_eq!(
+            ids(&first.records(name)),
+            truth_ids(&fake, stream),
+            "{name}"
+        );
     }
     // `users`, configured incremental, was read in full and states an empty object.
     let users_states: Vec<Value> = first
