@@ -87,8 +87,7 @@ fn assert_complete(r: &Run) {
         let last_status = r
             .of_type("TRACE")
             .into_iter()
-            .filter(|t| t["trace"]["stream_status"]["stream_descriptor"]["name"] == name)
-            .last()
+            .rfind(|t| t["trace"]["stream_status"]["stream_descriptor"]["name"] == name)
             .map(|t| t["trace"]["stream_status"]["status"].clone());
         assert_eq!(last_status, Some(json!("COMPLETE")), "{name}");
         assert!(
