@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use futures::StreamExt;
 use notion_streams::protocol::{catalog_message, connection_status, spec_message};
 use notion_streams::{
-    Config, Connector, Error, FailureType, Message, Selection, Settings, State, StreamName,
-    SyncMode, schema,
+    Config, Connector, Error, FailureType, LogLevel, Message, Selection, Settings, State,
+    StreamName, SyncMode, schema,
 };
 
 use crate::output::ProtocolOut;
@@ -25,6 +25,14 @@ pub(crate) fn load_settings(path: &Path) -> Result<Settings, String> {
     Config::from_json(&text).map_err(|e| e.to_string())
 }
 
+/// Reports the configuration's warnings (unknown members): a line on stderr and a LOG message.
+fn warn_config(out: &mut ProtocolOut, settings: &Settings) {
+    for warning in &settings.warnings {
+        eprintln!("notion-source: warning: {warning}");
+        let _ = out.message(&Message::log(LogLevel::Warn, warning.clone()));
+    }
+}
+
 pub(crate) fn spec() -> u8 {
     let mut out = ProtocolOut::new();
     match out.value(&spec_message(schema::spec())) {
@@ -35,9 +43,12 @@ pub(crate) fn spec() -> u8 {
 
 pub(crate) fn discover(config: &Path) -> u8 {
     let mut out = ProtocolOut::new();
-    if let Err(message) = load_settings(config) {
-        let _ = out.error(&message, FailureType::Config);
-        return EXIT_INVALID_INPUT;
+    match load_settings(config) {
+        Ok(settings) => warn_config(&mut out, &settings),
+        Err(message) => {
+            let _ = out.error(&message, FailureType::Config);
+            return EXIT_INVALID_INPUT;
+        }
     }
     match out.value(&catalog_message(schema::catalog())) {
         Ok(()) => 0,
@@ -54,6 +65,7 @@ pub(crate) async fn check(config: &Path) -> u8 {
             return 0;
         }
     };
+    warn_config(&mut out, &settings);
     let connector = match Connector::new(settings) {
         Ok(c) => c,
         Err(e) => {
@@ -123,6 +135,7 @@ pub(crate) async fn read(
         Ok(s) => s,
         Err(m) => return invalid(&mut out, m),
     };
+    warn_config(&mut out, &settings);
     let selection = match catalog {
         Some(catalog) => match read_file(catalog, "catalog")
             .and_then(|t| Selection::from_catalog_json(&t).map_err(|e| e.to_string()))

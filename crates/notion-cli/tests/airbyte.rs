@@ -444,3 +444,100 @@ async fn read_without_a_catalog_reads_every_stream_in_its_best_mode() {
     .await;
     assert_eq!(both.code, 2, "{}", both.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_config_members_are_warned_about_with_the_name_they_are_closest_to() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write(
+        "config.json",
+        &config(&fake, json!({"max_block_dept": 2, "colour": "blue"})),
+    );
+    for command in ["check", "discover"] {
+        let r = run(args(&[command, "--config", &path_str(&cfg)])).await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let logs: Vec<&str> = r
+            .of_type("LOG")
+            .iter()
+            .filter(|l| l["log"]["level"] == "WARN")
+            .map(|l| l["log"]["message"].as_str().unwrap())
+            .collect();
+        assert_eq!(logs.len(), 2, "{command}: {logs:?}");
+        assert!(
+            logs.iter()
+                .any(|l| l.contains("`max_block_dept`")
+                    && l.contains("did you mean `max_block_depth`?")),
+            "{logs:?}"
+        );
+        assert!(
+            logs.iter()
+                .any(|l| l.contains("`colour`") && !l.contains("did you mean")),
+            "{logs:?}"
+        );
+        assert!(
+            r.stderr.contains("did you mean `max_block_depth`?"),
+            "{command}: {}",
+            r.stderr
+        );
+    }
+    let r = run(args(&[
+        "read",
+        "--config",
+        &path_str(&cfg),
+        "--streams",
+        "users",
+    ]))
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.of_type("LOG").iter().any(|l| {
+        l["log"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `max_block_depth`?")
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_retrieves_every_configured_database() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let shared = truth_ids(&fake, Stream::Databases)
+        .into_iter()
+        .next()
+        .unwrap();
+    let missing = "0f1e2d3c-4b5a-4697-8877-665544332211";
+    let status = |r: &Run| {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.messages.len(), 1, "{:?}", r.messages);
+        r.messages[0]["connectionStatus"].clone()
+    };
+
+    let cfg = dir.write("null.json", &config(&fake, json!({"database_ids": null})));
+    let r = run(args(&["check", "--config", &path_str(&cfg)])).await;
+    assert_eq!(
+        status(&r)["status"],
+        "SUCCEEDED",
+        "null means every database"
+    );
+
+    let cfg = dir.write(
+        "shared.json",
+        &config(&fake, json!({"database_ids": [shared.replace('-', "")]})),
+    );
+    let r = run(args(&["check", "--config", &path_str(&cfg)])).await;
+    assert_eq!(status(&r)["status"], "SUCCEEDED");
+
+    let cfg = dir.write(
+        "missing.json",
+        &config(&fake, json!({"database_ids": [shared, missing]})),
+    );
+    let r = run(args(&["check", "--config", &path_str(&cfg)])).await;
+    let s = status(&r);
+    assert_eq!(s["status"], "FAILED");
+    let message = s["message"].as_str().unwrap();
+    assert!(
+        message.contains("database_ids[1]") && message.contains(missing),
+        "{message}"
+    );
+    assert!(message.contains("shared with the integration"), "{message}");
+}

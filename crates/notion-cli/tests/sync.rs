@@ -233,3 +233,54 @@ async fn the_demo_fills_every_stream_and_its_queries_run() {
         assert!(n > 0, "{sql} returns rows");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_counts_config_warnings_and_shows_stream_errors() {
+    let mut options = unthrottled();
+    let mut caps = notion_fake::Capabilities::ALL;
+    caps.read_comments = false;
+    options.tokens = vec![("ntn_no_comments".to_owned(), caps)];
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), options).await;
+    let dir = Dir::new();
+    let mut c = config(&fake, json!({"max_block_dept": 2}));
+    c["credentials"]["token"] = json!("ntn_no_comments");
+    let cfg = dir.write("config.json", &c);
+    let db = dir.path("m.db");
+    let summary = dir.path("summary.json");
+    let r = run(args(&[
+        "sync",
+        "--config",
+        &path_str(&cfg),
+        "--db",
+        &path_str(&db),
+        "--summary-json",
+        &path_str(&summary),
+    ]))
+    .await;
+    assert_eq!(r.code, 1, "the comments stream failed: {}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: unknown config field `max_block_dept` is ignored; did you mean `max_block_depth`?"),
+        "{}",
+        r.stderr
+    );
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert!(s["warnings"].as_u64().unwrap() >= 1, "{s}");
+    let errors = s["stream_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{s}");
+    assert_eq!(errors[0]["stream"], "comments");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("comments"),
+        "{s}"
+    );
+    assert!(
+        r.stderr
+            .contains("stream error: the comments stream failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        s["rows"]["pages"].as_u64().unwrap() > 0,
+        "the other streams completed"
+    );
+}

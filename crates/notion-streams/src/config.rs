@@ -201,7 +201,11 @@ pub struct Config {
     /// Read only these databases (IDs, with or without dashes): their data sources, rows, and
     /// the rows' blocks and comments. Standalone pages are then not read. Empty: everything
     /// shared with the integration.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(title = "Database IDs", extend("order" = 13))]
     pub database_ids: Vec<String>,
 
@@ -232,6 +236,19 @@ pub struct Config {
     #[serde(flatten, skip_serializing_if = "Map::is_empty")]
     #[schemars(skip)]
     pub unknown_fields: Map<String, Value>,
+
+    /// Members of `credentials` this version does not know (serde drops them; they are
+    /// reported as warnings).
+    #[serde(skip)]
+    #[schemars(skip)]
+    unknown_credentials: Vec<String>,
+}
+
+/// `null` is an empty list (Airbyte's form sends an optional list left empty so).
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 mod defaults {
@@ -290,6 +307,9 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// `lookback_minutes` as a duration.
     pub lookback: Duration,
+    /// Things the user should know that do not stop a sync: members this version does not know
+    /// (with the known name they are closest to), for a warning on stderr and a LOG message.
+    pub warnings: Vec<String>,
 }
 
 impl Config {
@@ -315,6 +335,7 @@ impl Config {
             checkpoint_interval: defaults::checkpoint_interval(),
             lookback_minutes: defaults::lookback_minutes(),
             unknown_fields: Map::new(),
+            unknown_credentials: Vec::new(),
         }
     }
 
@@ -348,7 +369,8 @@ impl Config {
         }
         let mut value = value;
         normalise_auth_type(&mut value);
-        serde_path_to_error::deserialize(value).map_err(|e| {
+        let unknown_credentials = unknown_credential_members(&value);
+        let mut config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." {
                 "credentials".to_owned()
@@ -360,7 +382,27 @@ impl Config {
                 describe_serde_error(&e.inner().to_string()),
                 fix_for(&field),
             ))
-        })
+        })?;
+        config.unknown_credentials = unknown_credentials;
+        Ok(config)
+    }
+
+    /// Warnings about members this version does not know, each naming the member and, when
+    /// one is close (a typo), the known name it probably means.
+    pub fn unknown_member_warnings(&self) -> Vec<String> {
+        let known = known_fields();
+        let top = self
+            .unknown_fields
+            .keys()
+            .map(|name| unknown_member_warning("", name, &known));
+        let credentials = self.unknown_credentials.iter().map(|name| {
+            let known: Vec<String> = credential_fields(&self.credentials)
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+            unknown_member_warning("credentials.", name, &known)
+        });
+        top.chain(credentials).collect()
     }
 
     /// Checks every value and parses the ones that need it: the connector's own settings
@@ -490,6 +532,7 @@ impl Config {
             );
         }
         let lookback = Duration::from_secs(u64::from(self.lookback_minutes) * 60);
+        let warnings = self.unknown_member_warnings();
         let settings = Settings {
             config: self,
             api_version,
@@ -498,6 +541,7 @@ impl Config {
             retry_base_delay,
             request_timeout,
             lookback,
+            warnings,
         };
         // The connection settings, by the rules of the crate that owns them, on exactly the
         // client configuration `Connector::new` will build.
@@ -590,6 +634,93 @@ impl CredentialsConfig {
             }
         }
     }
+}
+
+/// The members of token credentials.
+const TOKEN_FIELDS: &[&str] = &["auth_type", "token"];
+/// The members of OAuth credentials.
+const OAUTH_FIELDS: &[&str] = &[
+    "auth_type",
+    "client_id",
+    "client_secret",
+    "access_token",
+    "refresh_token",
+];
+
+/// The members of `credentials` each authentication method knows.
+fn credential_fields(credentials: &CredentialsConfig) -> &'static [&'static str] {
+    match credentials {
+        CredentialsConfig::Token { .. } => TOKEN_FIELDS,
+        CredentialsConfig::OAuth2 { .. } => OAUTH_FIELDS,
+    }
+}
+
+/// Members of `credentials` its (normalised) `auth_type` does not know.
+fn unknown_credential_members(value: &Value) -> Vec<String> {
+    let Some(creds) = value.get("credentials").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let known = match creds.get("auth_type").and_then(Value::as_str) {
+        Some("token") => TOKEN_FIELDS,
+        Some("OAuth2.0") => OAUTH_FIELDS,
+        _ => return Vec::new(),
+    };
+    creds
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The top-level members of the configuration, from its JSON schema.
+fn known_fields() -> Vec<String> {
+    let schema = schemars::schema_for!(Config);
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn unknown_member_warning(prefix: &str, name: &str, known: &[String]) -> String {
+    match closest(name, known) {
+        Some(near) => format!(
+            "unknown config field `{prefix}{name}` is ignored; did you mean `{prefix}{near}`?"
+        ),
+        None => format!(
+            "unknown config field `{prefix}{name}` is ignored (this version of notion-source does not know it)"
+        ),
+    }
+}
+
+/// The known name `name` is most likely a typo of: within an edit distance of 2 (3 for long
+/// names), ignoring case and `-` for `_`.
+fn closest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    let normal = |s: &str| s.to_ascii_lowercase().replace('-', "_");
+    let name = normal(name);
+    let limit = if name.chars().count() >= 12 { 3 } else { 2 };
+    known
+        .iter()
+        .map(|k| (edit_distance(&name, &normal(k)), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// A connection setting refused by `notion-http`, as a configuration error of the same field.
@@ -873,10 +1004,69 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_kept() {
+    fn unknown_fields_are_kept_and_warned_about() {
         let s =
             parse(json!({"credentials": {"auth_type": "token", "token": "t"}, "colour": "blue"}))
                 .unwrap();
         assert!(s.config.unknown_fields.contains_key("colour"));
+        assert_eq!(s.warnings.len(), 1);
+        assert!(s.warnings[0].contains("`colour`"), "{:?}", s.warnings);
+        assert!(!s.warnings[0].contains("did you mean"), "{:?}", s.warnings);
+        // Written back (after a token rotation) with the unknown field.
+        let text = serde_json::to_value(&s.config).unwrap();
+        assert_eq!(text["colour"], "blue");
+    }
+
+    #[test]
+    fn typos_get_the_known_name_they_are_closest_to() {
+        let s = parse(json!({
+            "credentials": {"auth_type": "OAuth2.0", "client_id": "c", "client_secret": "s",
+                            "access_token": "a", "refesh_token": "r"},
+            "max_block_dept": 3,
+            "Requests-Per-Second": 10,
+            "databse_ids": [],
+        }))
+        .unwrap();
+        let w = s.warnings.join("\n");
+        for expected in [
+            "`max_block_dept` is ignored; did you mean `max_block_depth`?",
+            "`Requests-Per-Second` is ignored; did you mean `requests_per_second`?",
+            "`databse_ids` is ignored; did you mean `database_ids`?",
+            "`credentials.refesh_token` is ignored; did you mean `credentials.refresh_token`?",
+        ] {
+            assert!(w.contains(expected), "{expected} in {w}");
+        }
+        assert_eq!(s.warnings.len(), 4);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(closest("zzz", &known_fields()), None);
+    }
+
+    #[test]
+    fn known_fields_are_the_configs_members() {
+        let known = known_fields();
+        for name in [
+            "credentials",
+            "max_block_depth",
+            "database_ids",
+            "lookback_minutes",
+        ] {
+            assert!(known.iter().any(|k| k == name), "{name}: {known:?}");
+        }
+        assert!(
+            !known
+                .iter()
+                .any(|k| k == "unknown_fields" || k == "unknown_credentials")
+        );
+    }
+
+    #[test]
+    fn null_database_ids_mean_all() {
+        let s = parse(
+            json!({"credentials": {"auth_type": "token", "token": "t"}, "database_ids": null}),
+        )
+        .unwrap();
+        assert!(s.database_ids.is_empty());
+        assert!(s.warnings.is_empty());
     }
 }

@@ -83,13 +83,11 @@ impl Connector {
     }
 
     /// Checks that the credentials work and content can be read: retrieves the integration's
-    /// bot user and runs a one-result search.
+    /// bot user, runs a one-result search, and retrieves each configured database.
     pub async fn check(&self) -> Result<()> {
         self.api.me().await?;
-        self.api
-            .search(serde_json::json!({"page_size": 1}))
-            .await
-            .map(|_| ())
+        self.api.search(serde_json::json!({"page_size": 1})).await?;
+        crate::check::configured_databases(self.api.as_ref(), &self.settings).await
     }
 
     /// The catalog of streams (`discover`).

@@ -24,6 +24,7 @@
 
 pub mod api;
 pub mod catalog;
+mod check;
 pub mod client;
 pub mod config;
 pub mod connector;

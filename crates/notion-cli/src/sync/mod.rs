@@ -131,6 +131,7 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         SyncMode::Incremental
     };
     let selection = Selection::of(streams.iter().copied(), mode);
+    let config_warnings = job.settings.warnings.clone();
     let shared: SharedConfig = Arc::new(Mutex::new((job.settings.config.clone(), false)));
     let connector: Connector = match connector_with_rotation(job.settings, &shared) {
         Ok(c) => c,
@@ -155,6 +156,14 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     let mut read = connector.read(selection);
     let mut failure: Option<String> = None;
     let mut warnings = 0u64;
+    // Errors of single streams (the others go on), for the summary.
+    let mut stream_errors: Vec<Value> = Vec::new();
+    for warning in &config_warnings {
+        warnings += 1;
+        if !job.quiet {
+            progress.println(&format!("warning: {warning}"));
+        }
+    }
     // Consecutive states (a checkpoint states every stream) are committed together, with the
     // records before them, when the next message is not a state.
     let mut states_to_commit = false;
@@ -192,8 +201,14 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
                 }
                 Ok(())
             }
-            Message::Error { message, .. } => {
+            Message::Error {
+                stream, message, ..
+            } => {
                 progress.println(&format!("error: {message}"));
+                stream_errors.push(json!({
+                    "stream": stream.map(|s| s.as_str()),
+                    "message": message,
+                }));
                 Ok(())
             }
             _ => Ok(()),
@@ -252,6 +267,7 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         "warnings": warnings,
         "duration_seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         "database": job.db.display().to_string(),
+        "stream_errors": stream_errors,
         "error": failure,
     });
     let _ = mirror.finish_run(

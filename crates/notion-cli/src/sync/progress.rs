@@ -136,6 +136,12 @@ pub(crate) fn render_summary(s: &Value) -> String {
             s["rows_unread_at_query_cap"]
         ));
     }
+    for e in s["stream_errors"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "  stream error: {}\n",
+            e["message"].as_str().unwrap_or("")
+        ));
+    }
     if let Some(e) = s["error"].as_str() {
         out.push_str(&format!("  error: {e}\n"));
     }
