@@ -22,9 +22,13 @@ const EXIT_INVALID_INPUT: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "notion-source", version, about, long_about = None)]
 struct Cli {
-    /// Log debugging detail (HTTP requests, retries, waits) to stderr.
+    /// Log debugging detail to stderr: one line per HTTP request (method, path, status,
+    /// milliseconds, attempts, request id), retries and waits.
     #[arg(long, global = true)]
     debug: bool,
+    /// How log lines are written on stderr: `text`, or `json` (one JSON object per line).
+    #[arg(long, global = true, value_enum, default_value_t)]
+    log_format: output::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,7 +74,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    output::init_tracing(cli.debug);
+    output::init_tracing(cli.debug, cli.log_format);
     output::install_panic_hook(matches!(
         cli.command,
         Command::Spec | Command::Check { .. } | Command::Discover { .. } | Command::Read { .. }
