@@ -4,7 +4,9 @@
 //! `sync` keeps a local SQLite mirror current; `demo` syncs a built-in fake workspace.
 
 mod airbyte;
+mod config_file;
 mod demo;
+mod diagnose;
 mod output;
 mod sync;
 

@@ -31,6 +31,8 @@ pub const MAX_RETRIES: u32 = 20;
 pub const MAX_RETRY_BASE_DELAY: Duration = Duration::from_secs(60);
 /// The default cap of the retry backoff.
 pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
+/// The default longest `Retry-After` honoured.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// The shortest timeout of one attempt.
 pub const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 /// The longest timeout of one attempt.
@@ -196,7 +198,7 @@ impl ClientConfig {
             max_retries: 5,
             retry_base_delay: Duration::from_millis(500),
             retry_max_delay: DEFAULT_RETRY_MAX_DELAY,
-            max_retry_after: Duration::from_secs(300),
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             max_response_bytes: 64 * 1024 * 1024,

@@ -50,6 +50,7 @@ pub fn client_config(settings: &Settings, on_rotation: Option<OnRotation>) -> Cl
     config.retry_base_delay = settings.retry_base_delay;
     config.retry_max_delay = config.retry_max_delay.max(settings.retry_base_delay);
     config.request_timeout = settings.request_timeout;
+    config.max_retry_after = settings.max_retry_after;
     config.user_agent = format!(
         "notion-source/{} (+https://github.com/notion-source/notion-source)",
         env!("CARGO_PKG_VERSION")

@@ -23,12 +23,21 @@ use crate::error::{Error, InvalidField, Result};
 
 pub use notion_http::config::DEFAULT_BASE_URL;
 use notion_http::config::{
-    DEFAULT_BURST, DEFAULT_REQUEST_TIMEOUT, DEFAULT_REQUESTS_PER_SECOND, InvalidSetting,
-    MAX_RETRIES,
+    DEFAULT_BURST, DEFAULT_MAX_RETRY_AFTER, DEFAULT_REQUEST_TIMEOUT, DEFAULT_REQUESTS_PER_SECOND,
+    InvalidSetting, MAX_RETRIES,
 };
 use notion_http::pagination::MAX_PAGE_SIZE;
 use notion_http::rate_limit::MAX_BURST;
 pub use notion_http::rate_limit::MAX_REQUESTS_PER_SECOND;
+
+/// `check`'s retry budget: retries of a failed request.
+pub const CHECK_MAX_RETRIES: u32 = 2;
+/// `check`'s retry budget: the backoff's base delay.
+pub const CHECK_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
+/// `check`'s timeout of one attempt.
+pub const CHECK_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// `check`'s longest `Retry-After` waited for; a longer one fails the check (rate limited).
+pub const CHECK_MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// The most requests in flight at once.
 pub const MAX_CONCURRENCY: u32 = 64;
@@ -307,9 +316,28 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// `lookback_minutes` as a duration.
     pub lookback: Duration,
+    /// The longest `Retry-After` honoured; a longer one fails the request (five minutes; less
+    /// for [`Settings::for_check`]).
+    pub max_retry_after: Duration,
     /// Things the user should know that do not stop a sync: members this version does not know
     /// (with the known name they are closest to), for a warning on stderr and a LOG message.
     pub warnings: Vec<String>,
+}
+
+impl Settings {
+    /// The settings `check` runs with: the same connection with a short retry and timeout
+    /// budget ([`CHECK_MAX_RETRIES`], [`CHECK_RETRY_BASE_DELAY`], [`CHECK_REQUEST_TIMEOUT`],
+    /// [`CHECK_MAX_RETRY_AFTER`]), so that `check` answers within seconds whatever fails.
+    pub fn for_check(&self) -> Settings {
+        let mut s = self.clone();
+        s.config.max_retries = s.config.max_retries.min(CHECK_MAX_RETRIES);
+        s.retry_base_delay = s.retry_base_delay.min(CHECK_RETRY_BASE_DELAY);
+        s.config.retry_base_delay = s.retry_base_delay.as_secs_f64();
+        s.request_timeout = s.request_timeout.min(CHECK_REQUEST_TIMEOUT);
+        s.config.request_timeout = s.request_timeout.as_secs_f64();
+        s.max_retry_after = s.max_retry_after.min(CHECK_MAX_RETRY_AFTER);
+        s
+    }
 }
 
 impl Config {
@@ -541,6 +569,7 @@ impl Config {
             retry_base_delay,
             request_timeout,
             lookback,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             warnings,
         };
         // The connection settings, by the rules of the crate that owns them, on exactly the

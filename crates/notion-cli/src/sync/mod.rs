@@ -5,17 +5,17 @@ mod progress;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::Args;
 use futures::StreamExt;
 use notion_streams::{
     Config, Connector, Error, LogLevel, Message, Selection, Settings, State, StreamName, SyncMode,
+    TokensRotated,
 };
 use serde_json::{Value, json};
 
-use crate::airbyte::{SharedConfig, connector_with_rotation, load_settings, take_rotated};
+use crate::airbyte::load_settings;
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
 use notion_mirror::Mirror;
 use progress::Progress;
@@ -132,8 +132,11 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     };
     let selection = Selection::of(streams.iter().copied(), mode);
     let config_warnings = job.settings.warnings.clone();
-    let shared: SharedConfig = Arc::new(Mutex::new((job.settings.config.clone(), false)));
-    let connector: Connector = match connector_with_rotation(job.settings, &shared) {
+    let mut tokens = TokenStore {
+        config: job.settings.config.clone(),
+        path: job.config_path.clone(),
+    };
+    let connector = match Connector::new(job.settings) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("notion-source: {e}");
@@ -167,7 +170,19 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     // Consecutive states (a checkpoint states every stream) are committed together, with the
     // records before them, when the next message is not a state.
     let mut states_to_commit = false;
-    while let Some(message) = read.next().await {
+    loop {
+        // A rotation is stored before the next message is handled.
+        let message = tokio::select! {
+            biased;
+            Some(rotated) = connector.rotated() => {
+                tokens.store(&rotated, &progress);
+                continue;
+            }
+            message = read.next() => match message {
+                Some(m) => m,
+                None => break,
+            },
+        };
         let is_state = matches!(message, Message::State { .. });
         if states_to_commit && !is_state {
             if let Err(e) = mirror.commit() {
@@ -175,13 +190,6 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
                 break;
             }
             states_to_commit = false;
-        }
-        if let Some(config) = take_rotated(&shared)
-            && let Err(e) = persist_rotated(job.config_path.as_deref(), &config)
-        {
-            progress.println(&format!(
-                "warning: OAuth tokens rotated but could not be saved: {e}"
-            ));
         }
         let written = match &message {
             Message::Record { stream, data, .. } => {
@@ -235,9 +243,12 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     let rows_unread = counters
         .rows_unread_at_cap
         .load(std::sync::atomic::Ordering::Relaxed);
+    if let Some(rotated) = connector.take_rotated() {
+        tokens.store(&rotated, &progress);
+    }
     let result = read.finish().await;
-    if let Some(config) = take_rotated(&shared) {
-        let _ = persist_rotated(job.config_path.as_deref(), &config);
+    if let Some(rotated) = connector.take_rotated() {
+        tokens.store(&rotated, &progress);
     }
     progress.finish();
     let failure = failure.or_else(|| match result {
@@ -306,15 +317,28 @@ fn write_summary(path: &Path, summary: &Value) {
     }
 }
 
-/// Writes rotated OAuth tokens back into the configuration file, atomically.
-fn persist_rotated(path: Option<&Path>, config: &Config) -> std::io::Result<()> {
-    let Some(path) = path else { return Ok(()) };
-    let text = serde_json::to_string_pretty(config).map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")?;
-    // Keep the file's permissions (it holds secrets).
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(&tmp, meta.permissions())?;
+/// Where `sync` stores rotated OAuth tokens: the configuration file it was given.
+struct TokenStore {
+    /// The configuration as last stored.
+    config: Config,
+    /// The configuration file (none for the demo).
+    path: Option<PathBuf>,
+}
+
+impl TokenStore {
+    /// Writes the rotated tokens into the configuration file at once (write-then-rename,
+    /// keeping its permissions). A failure is reported loudly: the previous refresh token no
+    /// longer works.
+    fn store(&mut self, rotated: &TokensRotated, progress: &Progress) {
+        rotated.apply_to(&mut self.config);
+        let Some(path) = &self.path else { return };
+        if let Err(e) = crate::config_file::write(path, &self.config) {
+            progress.println(&format!(
+                "error: Notion rotated the OAuth tokens but {} could not be rewritten ({e}); \
+                 the refresh token it holds no longer works: authorize the integration again \
+                 after this sync",
+                path.display()
+            ));
+        }
     }
-    std::fs::rename(&tmp, path)
 }
