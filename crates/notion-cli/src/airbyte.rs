@@ -12,10 +12,15 @@ use notion_streams::{
 use crate::output::ProtocolOut;
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT, diagnose};
 
-/// Reads a file given on the command line, naming it in the error.
+/// Reads a file given on the command line, naming it in the error, without a UTF-8 byte order
+/// mark (editors on Windows write one).
 pub(crate) fn read_file(path: &Path, what: &str) -> Result<String, String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the {what} file {}: {e}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the {what} file {}: {e}", path.display()))?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
 }
 
 /// Loads and validates the configuration file.

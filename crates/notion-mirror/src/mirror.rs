@@ -8,12 +8,14 @@ use std::path::Path;
 
 use notion_streams::shape::RawObject;
 use notion_streams::{State, StreamName};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde_json::Value;
 
 use crate::columns::{Columns, Parent, block_plain_text, rich_text_plain, trashed};
 use crate::error::{Error, Result};
-use crate::schema::{SCHEMA, SCHEMA_VERSION, upsert_sql};
+use crate::schema::{
+    APPLICATION, APPLICATION_KEY, SCHEMA, SCHEMA_VERSION, schema_objects, upsert_sql,
+};
 
 /// The SQLite mirror.
 pub struct Mirror {
@@ -23,28 +25,99 @@ pub struct Mirror {
     upserts: Vec<String>,
 }
 
+/// What became of a record given to [`Mirror::record`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use = "a record that was not stored must be counted and reported"]
+pub enum RecordOutcome {
+    /// Upserted into its stream's table.
+    Stored,
+    /// Not stored, for the reason given: the record is not a JSON object, or has no non-empty
+    /// string `id` (its primary key). Count and report it; it is not silently dropped.
+    NotStored(&'static str),
+}
+
+/// What a file holds, before anything is written to it.
+enum Found {
+    /// No table: a new mirror.
+    Empty,
+    /// A mirror of this program, of this schema version.
+    Mirror { version: i64 },
+    /// Anything else, and why.
+    Foreign(String),
+}
+
+/// Looks at a file without changing it.
+fn inspect(conn: &Connection) -> Result<Found> {
+    let names: Vec<String> = match conn
+        .prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+    {
+        Ok(names) => names,
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            return Ok(Found::Foreign("it is not a SQLite database".into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if names.is_empty() {
+        return Ok(Found::Empty);
+    }
+    let meta = |key: &str| -> Option<String> {
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .ok()
+    };
+    if names.iter().any(|n| n == "meta") {
+        let application = meta(APPLICATION_KEY);
+        let version = meta("schema_version").and_then(|v| v.parse::<i64>().ok());
+        // Mirrors written before the marker existed hold our tables only.
+        let ours = schema_objects();
+        let unmarked_mirror =
+            application.is_none() && names.iter().all(|n| ours.contains(&n.as_str()));
+        if (application.as_deref() == Some(APPLICATION) || unmarked_mirror)
+            && let Some(version) = version
+        {
+            return Ok(Found::Mirror { version });
+        }
+    }
+    let mut listed: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+    if names.len() > listed.len() {
+        listed.push("…");
+    }
+    Ok(Found::Foreign(format!(
+        "it holds other tables ({})",
+        listed.join(", ")
+    )))
+}
+
 impl Mirror {
-    /// Opens (or creates) the database and its tables.
+    /// Opens a mirror, or creates one in a new or empty file. A file that is anything else (a
+    /// database of another application, not a database at all, a newer schema) is refused
+    /// untouched. The schema is created or completed in one transaction.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        match inspect(&conn)? {
+            Found::Empty => {}
+            Found::Mirror { version } if version > SCHEMA_VERSION => {
+                return Err(Error::NewerSchema { found: version });
+            }
+            Found::Mirror { .. } => {}
+            Found::Foreign(why) => return Err(Error::NotAMirror(why)),
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(SCHEMA)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
+            params![SCHEMA_VERSION.to_string()],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+            params![APPLICATION_KEY, APPLICATION],
+        )?;
+        tx.commit()?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "OFF")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.execute_batch(SCHEMA)?;
-        let version: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if version.is_none() {
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                params![SCHEMA_VERSION.to_string()],
-            )?;
-        }
         Ok(Mirror {
             conn,
             in_transaction: false,
@@ -70,22 +143,23 @@ impl Mirror {
         Ok(())
     }
 
-    /// Upserts a record (within the open transaction).
-    pub fn record(&mut self, stream: StreamName, data: &str) -> Result<()> {
+    /// Upserts a record (within the open transaction). A record without a primary key is not
+    /// stored, and says so.
+    pub fn record(&mut self, stream: StreamName, data: &str) -> Result<RecordOutcome> {
         self.begin()?;
         let Ok(obj) = RawObject::parse(data) else {
-            return Ok(());
+            return Ok(RecordOutcome::NotStored("it is not a JSON object"));
         };
         let c = Columns::read(&obj);
-        let Some(id) = c.id.as_deref() else {
-            return Ok(());
+        let Some(id) = c.id.as_deref().filter(|id| !id.is_empty()) else {
+            return Ok(RecordOutcome::NotStored("it has no string `id`"));
         };
         let parent_type = c.parent.as_ref().and_then(|p| p.kind.clone());
         let parent_id = c.parent.as_ref().and_then(Parent::id);
         let trash = trashed(&c);
         let created = c.created_time.as_deref();
         let edited = c.last_edited_time.as_deref();
-        match stream {
+        let upserted = match stream {
             StreamName::Users => {
                 let email = c.person.as_ref().and_then(|p| p.email.clone());
                 self.upsert(
@@ -175,7 +249,8 @@ impl Mirror {
                     ],
                 )
             }
-        }
+        };
+        upserted.map(|()| RecordOutcome::Stored)
     }
 
     /// `INSERT … ON CONFLICT(id) DO UPDATE` of one row of a stream's table; `values` follow the
@@ -242,13 +317,24 @@ impl Mirror {
         State::from_value(&Value::Array(messages)).map_err(|e| Error::InvalidState(e.to_string()))
     }
 
-    /// Records the start of a run; returns its ID.
+    /// Records the start of a run and returns its ID. Runs still `running` from earlier (killed
+    /// or crashed before they finished) are marked `interrupted` first. Call it before any
+    /// record of the run.
     pub fn start_run(&mut self, mode: &str) -> Result<i64> {
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE sync_runs SET status = 'interrupted', \
+             error = 'the sync stopped before it finished (killed or crashed)' \
+             WHERE status = 'running'",
+            [],
+        )?;
+        tx.execute(
             "INSERT INTO sync_runs (started_at, status, mode) VALUES (?1, 'running', ?2)",
             params![chrono::Utc::now().to_rfc3339(), mode],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
     }
 
     /// Records the end of a run.

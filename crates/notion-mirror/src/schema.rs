@@ -5,6 +5,11 @@ use notion_streams::StreamName;
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// The `meta` key marking a file as a mirror of this program, and its value.
+pub(crate) const APPLICATION_KEY: &str = "application";
+/// The value of [`APPLICATION_KEY`].
+pub(crate) const APPLICATION: &str = "notion-source";
+
 pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -178,4 +183,35 @@ pub(crate) fn upsert_sql(stream: StreamName) -> String {
         placeholders.join(", "),
         updates.join(", ")
     )
+}
+
+/// The tables and indexes [`SCHEMA`] creates.
+pub(crate) fn schema_objects() -> Vec<&'static str> {
+    let words: Vec<&str> = SCHEMA.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|w| w[0] == "EXISTS")
+        .map(|w| w[1])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_objects_are_every_table_and_index() {
+        let objects = schema_objects();
+        for name in [
+            "meta",
+            "users",
+            "pages",
+            "blocks_page",
+            "sync_state",
+            "sync_runs",
+        ] {
+            assert!(objects.contains(&name), "{name}: {objects:?}");
+        }
+        assert_eq!(objects.len(), 12, "{objects:?}");
+    }
 }

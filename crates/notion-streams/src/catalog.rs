@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::config::quoted;
 use crate::error::{Error, InvalidField, Result};
 use crate::stream::{StreamName, StreamSet};
 
@@ -65,13 +66,15 @@ impl Selection {
         self.modes[stream.index()]
     }
 
-    /// Parses and validates a configured catalog (`ConfiguredAirbyteCatalog` JSON).
+    /// Parses and validates a configured catalog (`ConfiguredAirbyteCatalog` JSON). A UTF-8
+    /// byte order mark before it is ignored.
     ///
     /// Members the connector does not use (`destination_sync_mode`, `primary_key`,
     /// `generation_id`, `null`s, …) are ignored, and a stream configured `incremental` that
     /// supports only full refresh (`users`) is read in full refresh, as Airbyte's Python CDK
     /// does.
     pub fn from_catalog_json(text: &str) -> Result<Self> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Error::Catalog(InvalidField::new(
                 "(catalog file)",
@@ -112,10 +115,15 @@ impl Selection {
             };
             let stream: StreamName = match name.parse() {
                 Ok(s) => s,
-                Err(e) => {
+                Err(_) => {
+                    let names: Vec<&str> = StreamName::ALL.iter().map(|s| s.as_str()).collect();
                     return bad(
                         format!("streams[{i}].stream.name"),
-                        format!("is {name:?}: {e}"),
+                        format!(
+                            "is {}, which is not a stream of this connector ({})",
+                            quoted(name),
+                            names.join(", ")
+                        ),
                         "remove it or run `discover` for the list of streams",
                     );
                 }
@@ -126,10 +134,10 @@ impl Selection {
                 // only full refresh is read in full (PyAirbyte configures every stream so).
                 Some("incremental") if stream.is_incremental() => SyncMode::Incremental,
                 Some("incremental") => SyncMode::FullRefresh,
-                other => {
+                _ => {
                     return bad(
                         format!("streams[{i}].sync_mode"),
-                        format!("is {other:?}"),
+                        describe(entry.get("sync_mode")),
                         "use \"full_refresh\" or \"incremental\"",
                     );
                 }
@@ -141,7 +149,10 @@ impl Selection {
             {
                 return bad(
                     format!("streams[{i}].cursor_field"),
-                    format!("is {cursor:?}, but `{name}` has a source-defined cursor"),
+                    format!(
+                        "is {}, but `{name}` has a source-defined cursor",
+                        Value::Array(cursor.clone())
+                    ),
                     "use [\"last_edited_time\"] or leave it out",
                 );
             }
@@ -152,6 +163,14 @@ impl Selection {
     }
 }
 
+/// A member's value as the user wrote it: `missing`, or its JSON.
+fn describe(value: Option<&Value>) -> String {
+    match value {
+        None => "is missing".to_owned(),
+        Some(v) => format!("is {v}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +178,19 @@ mod tests {
 
     fn entry(name: &str, mode: &str) -> Value {
         json!({"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]}, "sync_mode": mode, "destination_sync_mode": "append"})
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let text = format!(
+            "\u{feff}{}",
+            json!({"streams": [entry("pages", "full_refresh")]})
+        );
+        assert!(
+            Selection::from_catalog_json(&text)
+                .unwrap()
+                .contains(StreamName::Pages)
+        );
     }
 
     #[test]
@@ -210,6 +242,39 @@ mod tests {
                 Err(Error::Catalog(f)) => assert_eq!(f.field, field),
                 other => panic!("{catalog}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn messages_show_the_json_the_user_wrote() {
+        for (catalog, expected) in [
+            (
+                json!({"streams": [entry("pages", "cdc")]}),
+                "`streams[0].sync_mode` is \"cdc\"; use",
+            ),
+            (
+                json!({"streams": [{"stream": {"name": "pages"}}]}),
+                "`streams[0].sync_mode` is missing; use",
+            ),
+            (
+                json!({"streams": [{"stream": {"name": "pages"}, "sync_mode": 3}]}),
+                "`streams[0].sync_mode` is 3; use",
+            ),
+            (
+                json!({"streams": [entry("nope", "full_refresh")]}),
+                "is \"nope\", which is not a stream of this connector (users, databases",
+            ),
+            (
+                json!({"streams": [{"stream": {"name": "pages"}, "sync_mode": "incremental", "cursor_field": ["created_time"]}]}),
+                "is [\"created_time\"], but",
+            ),
+        ] {
+            let text = Selection::from_catalog(&catalog).unwrap_err().to_string();
+            assert!(text.contains(expected), "{text}");
+            assert!(
+                !text.contains("Some(") && !text.contains("String("),
+                "{text}"
+            );
         }
     }
 }

@@ -374,8 +374,10 @@ impl Config {
         })
     }
 
-    /// Parses and validates a configuration from JSON text.
+    /// Parses and validates a configuration from JSON text. A UTF-8 byte order mark before it
+    /// is ignored.
     pub fn from_json(text: &str) -> Result<Settings> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Error::Config(InvalidField::new(
                 "(config file)",
@@ -1087,6 +1089,15 @@ mod tests {
                 .iter()
                 .any(|k| k == "unknown_fields" || k == "unknown_credentials")
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let text = format!(
+            "\u{feff}{}",
+            json!({"credentials": {"auth_type": "token", "token": "t"}})
+        );
+        assert!(Config::from_json(&text).is_ok());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! incremental runs.
 
 mod progress;
+mod summary;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -13,12 +14,13 @@ use notion_streams::{
     Config, Connector, Error, LogLevel, Message, Selection, Settings, State, StreamName, SyncMode,
     TokensRotated,
 };
-use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
 
 use crate::airbyte::load_settings;
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
-use notion_mirror::Mirror;
+use notion_mirror::{Error as MirrorError, Mirror, RecordOutcome};
 use progress::Progress;
+use summary::{StreamError, Summary, tenths};
 
 /// Arguments of `sync`.
 #[derive(Debug, Args)]
@@ -80,10 +82,27 @@ pub(crate) async fn run(args: SyncArgs) -> u8 {
 
 /// Runs a sync and returns its summary; `Err` carries the exit code (the error was reported on
 /// stderr).
-pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
+pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     let started = Instant::now();
+    // A summary that cannot be written fails now, not after the sync.
+    if let Some(path) = &job.summary_json
+        && let Err(e) = summary_file_writable(path)
+    {
+        eprintln!(
+            "notion-source: cannot write the summary to {} ({e}); fix --summary-json",
+            path.display()
+        );
+        return Err(EXIT_INVALID_INPUT);
+    }
     let mut mirror = match Mirror::open(&job.db) {
         Ok(m) => m,
+        Err(e @ (MirrorError::NotAMirror(_) | MirrorError::NewerSchema { .. })) => {
+            eprintln!(
+                "notion-source: {} was not changed: {e}; give --db a new file (or an empty one), or the mirror an earlier sync wrote",
+                job.db.display()
+            );
+            return Err(EXIT_INVALID_INPUT);
+        }
         Err(e) => {
             eprintln!(
                 "notion-source: cannot open the database {}: {e}",
@@ -92,20 +111,6 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
             return Err(EXIT_FAILED);
         }
     };
-    match mirror.schema_version() {
-        Ok(v) if v <= 1 => {}
-        Ok(v) => {
-            eprintln!(
-                "notion-source: {} was written by a newer notion-source (schema {v}); upgrade, or sync into a new file",
-                job.db.display()
-            );
-            return Err(EXIT_INVALID_INPUT);
-        }
-        Err(e) => {
-            eprintln!("notion-source: cannot read {}: {e}", job.db.display());
-            return Err(EXIT_FAILED);
-        }
-    }
     let state = if job.full_refresh {
         State::default()
     } else {
@@ -158,11 +163,12 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     let progress = Progress::new(show_progress, &streams);
     let mut read = connector.read(selection);
     let mut failure: Option<String> = None;
-    let mut warnings = 0u64;
-    // Errors of single streams (the others go on), for the summary.
-    let mut stream_errors: Vec<Value> = Vec::new();
+    let mut summary = Summary {
+        database: job.db.display().to_string(),
+        ..Summary::default()
+    };
     for warning in &config_warnings {
-        warnings += 1;
+        summary.warnings += 1;
         if !job.quiet {
             progress.println(&format!("warning: {warning}"));
         }
@@ -194,7 +200,19 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         let written = match &message {
             Message::Record { stream, data, .. } => {
                 progress.record(*stream);
-                mirror.record(*stream, data)
+                match mirror.record(*stream, data) {
+                    Ok(RecordOutcome::NotStored(why)) => {
+                        summary.records_not_stored += 1;
+                        summary.warnings += 1;
+                        if summary.records_not_stored <= NOT_STORED_SHOWN && !job.quiet {
+                            progress.println(&format!(
+                                "warning: a {stream} record was not stored: {why}"
+                            ));
+                        }
+                        Ok(())
+                    }
+                    other => other.map(drop),
+                }
             }
             Message::State { stream, state, .. } => {
                 states_to_commit = true;
@@ -202,7 +220,7 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
             }
             Message::Log { level, message } => {
                 if *level >= LogLevel::Warn {
-                    warnings += 1;
+                    summary.warnings += 1;
                     if !job.quiet {
                         progress.println(&format!("warning: {message}"));
                     }
@@ -213,10 +231,10 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
                 stream, message, ..
             } => {
                 progress.println(&format!("error: {message}"));
-                stream_errors.push(json!({
-                    "stream": stream.map(|s| s.as_str()),
-                    "message": message,
-                }));
+                summary.stream_errors.push(StreamError {
+                    stream: stream.map(StreamName::as_str),
+                    message: message.clone(),
+                });
                 Ok(())
             }
             _ => Ok(()),
@@ -234,15 +252,9 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         failure = Some(format!("cannot write to the database: {e}"));
     }
     let counters = read.counters();
-    let not_shared = counters
-        .not_shared
-        .load(std::sync::atomic::Ordering::Relaxed);
-    let depth_cuts = counters
-        .depth_cuts
-        .load(std::sync::atomic::Ordering::Relaxed);
-    let rows_unread = counters
-        .rows_unread_at_cap
-        .load(std::sync::atomic::Ordering::Relaxed);
+    summary.not_shared = counters.not_shared.load(Ordering::Relaxed);
+    summary.depth_cuts = counters.depth_cuts.load(Ordering::Relaxed);
+    summary.rows_unread_at_query_cap = counters.rows_unread_at_cap.load(Ordering::Relaxed);
     if let Some(rotated) = connector.take_rotated() {
         tokens.store(&rotated, &progress);
     }
@@ -251,7 +263,13 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         tokens.store(&rotated, &progress);
     }
     progress.finish();
-    let failure = failure.or_else(|| match result {
+    if summary.records_not_stored > NOT_STORED_SHOWN && !job.quiet {
+        eprintln!(
+            "warning: {} records were not stored in all (no string id)",
+            summary.records_not_stored
+        );
+    }
+    let mut failure = failure.or_else(|| match result {
         Ok(()) => None,
         Err(Error::StreamsFailed(s)) => Some(format!(
             "streams failed: {}",
@@ -262,40 +280,35 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     // Records after the last state are not covered by it: drop them, the next run reads them.
     let _ = mirror.rollback();
     let http = connector.http_stats();
-    let counts = mirror.counts().unwrap_or_default();
-    let summary = json!({
-        "status": if failure.is_none() { "succeeded" } else { "failed" },
-        "records": progress.records_json(),
-        "rows": counts.iter().map(|(t, n)| (t.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "requests": http.requests,
-        "retries": http.retries,
-        "rate_limited": http.rate_limited,
-        "requests_per_second": (http.requests as f64 / started.elapsed().as_secs_f64().max(0.001) * 10.0).round() / 10.0,
-        "rate_limit_pauses": http.pauses,
-        "not_shared": not_shared,
-        "depth_cuts": depth_cuts,
-        "rows_unread_at_query_cap": rows_unread,
-        "warnings": warnings,
-        "duration_seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        "database": job.db.display().to_string(),
-        "stream_errors": stream_errors,
-        "error": failure,
-    });
+    let elapsed = started.elapsed().as_secs_f64();
+    summary.status = if failure.is_none() {
+        "succeeded"
+    } else {
+        "failed"
+    };
+    summary.records = progress.records_by_stream();
+    summary.rows = mirror.counts().unwrap_or_default().into_iter().collect();
+    summary.requests = http.requests;
+    summary.retries = http.retries;
+    summary.rate_limited = http.rate_limited;
+    summary.requests_per_second = tenths(http.requests as f64 / elapsed.max(0.001));
+    summary.rate_limit_pauses = http.pauses;
+    summary.duration_seconds = tenths(elapsed);
+    summary.error = failure.clone();
     let _ = mirror.finish_run(
         run_id,
-        if failure.is_none() {
-            "succeeded"
-        } else {
-            "failed"
-        },
-        &summary,
+        summary.status,
+        &serde_json::to_value(&summary).unwrap_or_default(),
         failure.as_deref(),
     );
-    if let Some(path) = &job.summary_json {
-        write_summary(path, &summary);
-    }
     if !job.quiet {
-        eprint!("{}", progress::render_summary(&summary));
+        eprint!("{}", summary.render());
+    }
+    if let Some(path) = &job.summary_json
+        && let Err(e) = write_summary(path, &summary)
+    {
+        let message = format!("cannot write the summary to {}: {e}", path.display());
+        failure.get_or_insert(message);
     }
     match failure {
         None => Ok(summary),
@@ -306,14 +319,31 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     }
 }
 
+/// Warnings printed about records not stored, before only their count is.
+const NOT_STORED_SHOWN: u64 = 10;
+
+/// Checks that the summary file can be written (creating it when it does not exist), so that a
+/// wrong path fails before the sync.
+fn summary_file_writable(path: &Path) -> std::io::Result<()> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map(drop)
+}
+
 /// Writes the summary as JSON to a file, or to stdout for `-` (`sync` writes nothing else there).
 #[allow(clippy::print_stdout)]
-fn write_summary(path: &Path, summary: &Value) {
-    let text = serde_json::to_string_pretty(summary).unwrap_or_default();
+fn write_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
     if path.as_os_str() == "-" {
         println!("{text}");
-    } else if let Err(e) = std::fs::write(path, text + "\n") {
-        eprintln!("notion-source: cannot write {}: {e}", path.display());
+        Ok(())
+    } else {
+        std::fs::write(path, text + "\n")
     }
 }
 
