@@ -1,6 +1,6 @@
 //! Client configuration and its validation.
 //!
-//! Every rule on an HTTP setting lives here or in [`rate_limit`](crate::rate_limit) (the rate
+//! Every rule on an HTTP setting lives here or in [`rate_limit`] (the rate
 //! and the burst), once: [`ClientConfig::validate`] runs them all, [`build_stack`] runs
 //! `validate` first, and the connector's configuration (`notion-streams`) calls the same
 //! functions, so a setting accepted there is never refused here. Errors are
