@@ -1,27 +1,49 @@
 //! The Airbyte protocol commands: `spec`, `check`, `discover`, `read`.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use notion_streams::protocol::{catalog_message, connection_status, spec_message};
 use notion_streams::{
-    Config, Connector, Error, FailureType, Message, Selection, Settings, State, schema,
+    Config, Connector, Error, FailureType, LogLevel, Message, Selection, Settings, State,
+    StreamName, SyncMode, TokensRotated, schema,
 };
 
 use crate::output::ProtocolOut;
-use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
+use crate::{EXIT_FAILED, EXIT_INVALID_INPUT, diagnose};
 
-/// Reads a file given on the command line, naming it in the error.
+/// Reads a file given on the command line, naming it in the error, without a UTF-8 byte order
+/// mark (editors on Windows write one).
 pub(crate) fn read_file(path: &Path, what: &str) -> Result<String, String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the {what} file {}: {e}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the {what} file {}: {e}", path.display()))?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
 }
 
 /// Loads and validates the configuration file.
 pub(crate) fn load_settings(path: &Path) -> Result<Settings, String> {
     let text = read_file(path, "config")?;
     Config::from_json(&text).map_err(|e| e.to_string())
+}
+
+/// Reports the configuration's warnings (unknown members): a line on stderr and a LOG message.
+fn warn_config(out: &mut ProtocolOut, settings: &Settings) {
+    for warning in &settings.warnings {
+        eprintln!("notion-source: warning: {warning}");
+        let _ = out.message(&Message::log(LogLevel::Warn, warning.clone()));
+    }
+}
+
+/// Stores rotated OAuth tokens the Airbyte way: the configuration, updated, in a `CONTROL`
+/// message (the platform stores it for the next run).
+fn control_message(config: &mut Config, tokens: &TokensRotated) -> Message {
+    tokens.apply_to(config);
+    Message::ControlConfig {
+        config: serde_json::to_value(&*config).unwrap_or_default(),
+    }
 }
 
 pub(crate) fn spec() -> u8 {
@@ -34,9 +56,12 @@ pub(crate) fn spec() -> u8 {
 
 pub(crate) fn discover(config: &Path) -> u8 {
     let mut out = ProtocolOut::new();
-    if let Err(message) = load_settings(config) {
-        let _ = out.error(&message, FailureType::Config);
-        return EXIT_INVALID_INPUT;
+    match load_settings(config) {
+        Ok(settings) => warn_config(&mut out, &settings),
+        Err(message) => {
+            let _ = out.error(&message, FailureType::Config);
+            return EXIT_INVALID_INPUT;
+        }
     }
     match out.value(&catalog_message(schema::catalog())) {
         Ok(()) => 0,
@@ -44,6 +69,9 @@ pub(crate) fn discover(config: &Path) -> u8 {
     }
 }
 
+/// `check` always answers with one CONNECTION_STATUS and exits 0: SUCCEEDED, or FAILED with the
+/// reason and the fix, within a short retry and timeout budget. Rotated tokens are emitted in a
+/// CONTROL message first.
 pub(crate) async fn check(config: &Path) -> u8 {
     let mut out = ProtocolOut::new();
     let settings = match load_settings(config) {
@@ -53,59 +81,35 @@ pub(crate) async fn check(config: &Path) -> u8 {
             return 0;
         }
     };
-    let connector = match Connector::new(settings) {
+    warn_config(&mut out, &settings);
+    let mut config = settings.config.clone();
+    let connector = match Connector::new(settings.for_check()) {
         Ok(c) => c,
         Err(e) => {
             let _ = out.value(&connection_status(false, Some(&e.to_string())));
             return 0;
         }
     };
-    match connector.check().await {
-        Ok(()) => {
-            let _ = out.value(&connection_status(true, None));
-            0
-        }
-        Err(e) if e.failure_type() == FailureType::Config => {
-            let _ = out.value(&connection_status(false, Some(&e.to_string())));
-            0
-        }
-        Err(e) => {
-            let _ = out.error(&e.to_string(), e.failure_type());
-            EXIT_FAILED
-        }
+    let result = connector.check().await;
+    if let Some(tokens) = connector.take_rotated() {
+        let _ = out.message(&control_message(&mut config, &tokens));
     }
+    let status = match result {
+        Ok(()) => connection_status(true, None),
+        Err(e) => connection_status(false, Some(&diagnose::check_failure(&e, &settings))),
+    };
+    let _ = out.value(&status);
+    0
 }
 
-/// The configuration as last rotated, shared with the token-rotation callback.
-pub(crate) type SharedConfig = Arc<Mutex<(Config, bool)>>;
-
-/// Builds a connector whose OAuth token rotations update `shared` (and set its flag).
-pub(crate) fn connector_with_rotation(
-    settings: Settings,
-    shared: &SharedConfig,
-) -> Result<Connector, Error> {
-    let sink = shared.clone();
-    let on_rotation: notion_streams::client::OnRotation = Arc::new(move |access, refresh| {
-        let mut guard = sink.lock().unwrap_or_else(|p| p.into_inner());
-        guard.0.set_oauth_tokens(access, refresh);
-        guard.1 = true;
-    });
-    let api = notion_streams::client::build(&settings, Some(on_rotation))?;
-    Ok(Connector::with_api(settings, api))
-}
-
-/// Takes the rotated configuration, if the tokens rotated since the last call.
-pub(crate) fn take_rotated(shared: &SharedConfig) -> Option<Config> {
-    let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
-    if guard.1 {
-        guard.1 = false;
-        Some(guard.0.clone())
-    } else {
-        None
-    }
-}
-
-pub(crate) async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
+/// `read`: the catalog's streams, or without a catalog `streams` (every stream if empty), each
+/// incremental where it supports it.
+pub(crate) async fn read(
+    config: &Path,
+    catalog: Option<&Path>,
+    streams: &[StreamName],
+    state: Option<&Path>,
+) -> u8 {
     let mut out = ProtocolOut::new();
     let invalid = |out: &mut ProtocolOut, message: String| {
         let _ = out.error(&message, FailureType::Config);
@@ -115,11 +119,16 @@ pub(crate) async fn read(config: &Path, catalog: &Path, state: Option<&Path>) ->
         Ok(s) => s,
         Err(m) => return invalid(&mut out, m),
     };
-    let selection = match read_file(catalog, "catalog")
-        .and_then(|t| Selection::from_catalog_json(&t).map_err(|e| e.to_string()))
-    {
-        Ok(s) => s,
-        Err(m) => return invalid(&mut out, m),
+    warn_config(&mut out, &settings);
+    let selection = match catalog {
+        Some(catalog) => match read_file(catalog, "catalog")
+            .and_then(|t| Selection::from_catalog_json(&t).map_err(|e| e.to_string()))
+        {
+            Ok(s) => s,
+            Err(m) => return invalid(&mut out, m),
+        },
+        None if streams.is_empty() => Selection::all_incremental(),
+        None => Selection::of(streams.iter().copied(), SyncMode::Incremental),
     };
     let state = match state {
         None => State::default(),
@@ -130,30 +139,35 @@ pub(crate) async fn read(config: &Path, catalog: &Path, state: Option<&Path>) ->
             Err(m) => return invalid(&mut out, m),
         },
     };
-    let shared: SharedConfig = Arc::new(Mutex::new((settings.config.clone(), false)));
-    let connector = match connector_with_rotation(settings, &shared) {
+    let mut config = settings.config.clone();
+    let connector = match Connector::new(settings) {
         Ok(c) => c,
         Err(e) => return invalid(&mut out, e.to_string()),
     };
     connector.set_state(state);
     let mut read = connector.read(selection);
-    while let Some(message) = read.next().await {
-        if let Some(config) = take_rotated(&shared) {
-            let config = serde_json::to_value(&config).unwrap_or_default();
-            if out.message(&Message::ControlConfig { config }).is_err() {
-                return EXIT_FAILED;
-            }
-        }
+    loop {
+        // A rotation is stored before the next message is written.
+        let message = tokio::select! {
+            biased;
+            Some(tokens) = connector.rotated() => control_message(&mut config, &tokens),
+            message = read.next() => match message {
+                Some(m) => m,
+                None => break,
+            },
+        };
         if out.message(&message).is_err() {
             // stdout is gone: nobody is listening any more.
             return EXIT_FAILED;
         }
     }
-    if let Some(config) = take_rotated(&shared) {
-        let config = serde_json::to_value(&config).unwrap_or_default();
-        let _ = out.message(&Message::ControlConfig { config });
+    if let Some(tokens) = connector.take_rotated() {
+        let _ = out.message(&control_message(&mut config, &tokens));
     }
     let result = read.finish().await;
+    if let Some(tokens) = connector.take_rotated() {
+        let _ = out.message(&control_message(&mut config, &tokens));
+    }
     let code = match result {
         Ok(()) => 0,
         Err(Error::StreamsFailed(_)) => EXIT_FAILED,

@@ -4,7 +4,9 @@
 //! `sync` keeps a local SQLite mirror current; `demo` syncs a built-in fake workspace.
 
 mod airbyte;
+mod config_file;
 mod demo;
+mod diagnose;
 mod output;
 mod sync;
 
@@ -22,9 +24,13 @@ const EXIT_INVALID_INPUT: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "notion-source", version, about, long_about = None)]
 struct Cli {
-    /// Log debugging detail (HTTP requests, retries, waits) to stderr.
+    /// Log debugging detail to stderr: one line per HTTP request (method, path, status,
+    /// milliseconds, attempts, request id), retries and waits.
     #[arg(long, global = true)]
     debug: bool,
+    /// How log lines are written on stderr: `text`, or `json` (one JSON object per line).
+    #[arg(long, global = true, value_enum, default_value_t)]
+    log_format: output::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,17 +51,22 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Read the catalog's streams and write Airbyte messages on stdout.
+    /// Read streams and write Airbyte messages on stdout: the catalog's, or without a catalog
+    /// every stream (or those of `--streams`), incremental where the stream supports it.
     Read {
         /// The configuration file (JSON).
         #[arg(long)]
         config: PathBuf,
-        /// The configured catalog (JSON).
+        /// The configured catalog (JSON). Without it, every stream is read in the best mode it
+        /// supports.
         #[arg(long)]
-        catalog: PathBuf,
+        catalog: Option<PathBuf>,
         /// The state of a previous read: the JSON array of its last STATE messages.
         #[arg(long)]
         state: Option<PathBuf>,
+        /// Streams to read without a catalog (comma-separated); all by default.
+        #[arg(long, value_delimiter = ',', conflicts_with = "catalog")]
+        streams: Vec<notion_streams::StreamName>,
     },
     /// Sync the workspace into a local SQLite database, incrementally.
     Sync(sync::SyncArgs),
@@ -65,7 +76,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    output::init_tracing(cli.debug);
+    output::init_tracing(cli.debug, cli.log_format);
     output::install_panic_hook(matches!(
         cli.command,
         Command::Spec | Command::Check { .. } | Command::Discover { .. } | Command::Read { .. }
@@ -94,7 +105,8 @@ fn main() -> ExitCode {
                 config,
                 catalog,
                 state,
-            } => airbyte::read(&config, &catalog, state.as_deref()).await,
+                streams,
+            } => airbyte::read(&config, catalog.as_deref(), &streams, state.as_deref()).await,
             Command::Sync(args) => sync::run(args).await,
             Command::Demo(args) => demo::run(args).await,
         }

@@ -1,6 +1,6 @@
 //! Stdout and stderr: protocol lines, logging, panics.
 
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
 
 use notion_streams::{FailureType, Message};
 use serde_json::{Value, json};
@@ -50,20 +50,70 @@ impl ProtocolOut {
     }
 }
 
-/// Logs go to stderr: `warn` by default, `debug` for our crates with `--debug`; `RUST_LOG`
-/// overrides both.
-pub(crate) fn init_tracing(debug: bool) {
-    let default = if debug {
-        "warn,notion_http=debug,notion_auth=debug,notion_streams=debug,notion_source=debug"
-    } else {
-        "warn"
+/// How log lines are written on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// One line of text per event.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// This project's crates: `--debug` and a bare `RUST_LOG` level apply to them only, so that
+/// the HTTP libraries underneath do not flood the log.
+const OUR_CRATES: [&str; 6] = [
+    "notion_source",
+    "notion_streams",
+    "notion_http",
+    "notion_auth",
+    "notion_mirror",
+    "notion_model",
+];
+
+/// The log filter: `warn` by default; `--debug` is `debug` for this project's crates; `RUST_LOG`
+/// overrides both, a bare level (`RUST_LOG=debug`) applying to this project's crates only and
+/// directives naming targets (`RUST_LOG=hyper=trace`) taken as written.
+pub(crate) fn log_filter(debug: bool, rust_log: Option<&str>) -> String {
+    let ours = |level: &str| {
+        let mut filter = "warn".to_owned();
+        for krate in OUR_CRATES {
+            filter.push_str(&format!(",{krate}={level}"));
+        }
+        filter
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    match rust_log.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(spec) if !spec.contains('=') && !spec.contains(',') => ours(spec),
+        Some(spec) => spec.to_owned(),
+        None if debug => ours("debug"),
+        None => "warn".to_owned(),
+    }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to anything but an empty string
+/// (<https://no-color.org>).
+pub(crate) fn use_ansi(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// Logs go to stderr (see [`log_filter`]), as text or one JSON object per line.
+pub(crate) fn init_tracing(debug: bool, format: LogFormat) {
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let spec = log_filter(debug, rust_log.as_deref());
+    let filter =
+        EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new(log_filter(debug, None)));
+    let ansi = use_ansi(
+        io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
-        .with_target(debug)
-        .try_init();
+        .with_target(debug || rust_log.is_some());
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(ansi).try_init(),
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+    };
 }
 
 /// A panic becomes a TRACE ERROR on stdout (protocol commands) or a message on stderr, and the
@@ -102,4 +152,33 @@ pub(crate) fn install_panic_hook(protocol: bool) {
         }
         std::process::exit(101);
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_bare_levels_apply_to_our_crates_only() {
+        assert_eq!(log_filter(false, None), "warn");
+        for filter in [log_filter(true, None), log_filter(false, Some("debug"))] {
+            assert!(filter.starts_with("warn,"), "{filter}");
+            assert!(filter.contains("notion_http=debug"), "{filter}");
+            assert!(!filter.contains("hyper"), "{filter}");
+        }
+        assert_eq!(
+            log_filter(true, Some("hyper=trace,notion_http=debug")),
+            "hyper=trace,notion_http=debug"
+        );
+        assert_eq!(log_filter(true, Some("  ")), log_filter(true, None));
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(use_ansi(true, None));
+        assert!(use_ansi(true, Some(OsStr::new(""))));
+        assert!(!use_ansi(true, Some(OsStr::new("1"))));
+        assert!(!use_ansi(false, None));
+    }
 }

@@ -374,3 +374,170 @@ async fn comments_without_the_capability_fail_that_stream_only() {
     assert!(statuses.contains(&("comments".into(), "INCOMPLETE".into())));
     assert!(statuses.contains(&("pages".into(), "COMPLETE".into())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_without_a_catalog_reads_every_stream_in_its_best_mode() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write("config.json", &config(&fake, json!({})));
+    let r = run(args(&["read", "--config", &path_str(&cfg)])).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_protocol(&r, &ALL_STREAMS);
+    for (name, stream) in [
+        ("users", Stream::Users),
+        ("databases", Stream::Databases),
+        ("pages", Stream::Pages),
+        ("blocks", Stream::Blocks),
+    ] {
+        assert_eq!(ids(&r.records(name)), truth_ids(&fake, stream), "{name}");
+    }
+    // Incremental where supported: the states carry cursors, and a read from them re-reads
+    // only what the lookback window covers.
+    let states = r.last_states();
+    for s in states.as_array().unwrap() {
+        let name = s["stream"]["stream_descriptor"]["name"].as_str().unwrap();
+        let has_cursor = s["stream"]["stream_state"]["last_edited_time"].is_string();
+        assert_eq!(has_cursor, name != "users", "{name}: {s}");
+    }
+    let state = dir.write("state.json", &states);
+    let again = run(args(&[
+        "read",
+        "--config",
+        &path_str(&cfg),
+        "--state",
+        &path_str(&state),
+        "--streams",
+        "users,pages",
+    ]))
+    .await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_protocol(&again, &["users", "pages"]);
+    let streams: BTreeSet<&str> = again
+        .messages
+        .iter()
+        .filter_map(|m| m["record"]["stream"].as_str())
+        .collect();
+    assert!(
+        streams.iter().all(|s| ["users", "pages"].contains(s)),
+        "{streams:?}"
+    );
+    assert_eq!(
+        ids(&again.records("users")),
+        truth_ids(&fake, Stream::Users)
+    );
+    assert!(
+        again.records("pages").len() < r.records("pages").len(),
+        "pages are read incrementally from the state"
+    );
+
+    // `--streams` and `--catalog` do not go together.
+    let cat = dir.write("catalog.json", &catalog(&["pages"], "incremental"));
+    let both = run(args(&[
+        "read",
+        "--config",
+        &path_str(&cfg),
+        "--catalog",
+        &path_str(&cat),
+        "--streams",
+        "users",
+    ]))
+    .await;
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_config_members_are_warned_about_with_the_name_they_are_closest_to() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write(
+        "config.json",
+        &config(&fake, json!({"max_block_dept": 2, "colour": "blue"})),
+    );
+    for command in ["check", "discover"] {
+        let r = run(args(&[command, "--config", &path_str(&cfg)])).await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let logs: Vec<&str> = r
+            .of_type("LOG")
+            .iter()
+            .filter(|l| l["log"]["level"] == "WARN")
+            .map(|l| l["log"]["message"].as_str().unwrap())
+            .collect();
+        assert_eq!(logs.len(), 2, "{command}: {logs:?}");
+        assert!(
+            logs.iter()
+                .any(|l| l.contains("`max_block_dept`")
+                    && l.contains("did you mean `max_block_depth`?")),
+            "{logs:?}"
+        );
+        assert!(
+            logs.iter()
+                .any(|l| l.contains("`colour`") && !l.contains("did you mean")),
+            "{logs:?}"
+        );
+        assert!(
+            r.stderr.contains("did you mean `max_block_depth`?"),
+            "{command}: {}",
+            r.stderr
+        );
+    }
+    let r = run(args(&[
+        "read",
+        "--config",
+        &path_str(&cfg),
+        "--streams",
+        "users",
+    ]))
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.of_type("LOG").iter().any(|l| {
+        l["log"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `max_block_depth`?")
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_retrieves_every_configured_database() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let shared = truth_ids(&fake, Stream::Databases)
+        .into_iter()
+        .next()
+        .unwrap();
+    let missing = "0f1e2d3c-4b5a-4697-8877-665544332211";
+    let status = |r: &Run| {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.messages.len(), 1, "{:?}", r.messages);
+        r.messages[0]["connectionStatus"].clone()
+    };
+
+    let cfg = dir.write("null.json", &config(&fake, json!({"database_ids": null})));
+    let r = run(args(&["check", "--config", &path_str(&cfg)])).await;
+    assert_eq!(
+        status(&r)["status"],
+        "SUCCEEDED",
+        "null means every database"
+    );
+
+    let cfg = dir.write(
+        "shared.json",
+        &config(&fake, json!({"database_ids": [shared.replace('-', "")]})),
+    );
+    let r = run(args(&["check", "--config", &path_str(&cfg)])).await;
+    assert_eq!(status(&r)["status"], "SUCCEEDED");
+
+    let cfg = dir.write(
+        "missing.json",
+        &config(&fake, json!({"database_ids": [shared, missing]})),
+    );
+    let r = run(args(&["check", "--config", &path_str(&cfg)])).await;
+    let s = status(&r);
+    assert_eq!(s["status"], "FAILED");
+    let message = s["message"].as_str().unwrap();
+    assert!(
+        message.contains("database_ids[1]") && message.contains(missing),
+        "{message}"
+    );
+    assert!(message.contains("shared with the integration"), "{message}");
+}

@@ -99,6 +99,23 @@ async fn killed_syncs_rerun_to_the_same_mirror_as_a_clean_sync() {
         sync_killed_after(cfg.clone(), db.clone(), at).await;
         let rerun = sync(&cfg, &db).await;
         assert_eq!(rerun.code, 0, "trial {trial}: {}", rerun.stderr);
+        // The killed run is not left `running` forever.
+        let statuses: Vec<String> = Connection::open(&db)
+            .unwrap()
+            .prepare("SELECT status FROM sync_runs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(statuses.last().map(String::as_str), Some("succeeded"));
+        // (A kill that came after the sync finished leaves a `succeeded` run.)
+        assert!(
+            statuses[..statuses.len() - 1]
+                .iter()
+                .all(|s| s == "interrupted" || s == "succeeded"),
+            "trial {trial}: {statuses:?}"
+        );
         let got = dump(&db);
         if got != expected {
             let missing: Vec<_> = expected
@@ -232,4 +249,145 @@ async fn the_demo_fills_every_stream_and_its_queries_run() {
         let n = st.query_map([], |_| Ok(())).unwrap().count();
         assert!(n > 0, "{sql} returns rows");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_counts_config_warnings_and_shows_stream_errors() {
+    let mut options = unthrottled();
+    let mut caps = notion_fake::Capabilities::ALL;
+    caps.read_comments = false;
+    options.tokens = vec![("ntn_no_comments".to_owned(), caps)];
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), options).await;
+    let dir = Dir::new();
+    let mut c = config(&fake, json!({"max_block_dept": 2}));
+    c["credentials"]["token"] = json!("ntn_no_comments");
+    let cfg = dir.write("config.json", &c);
+    let db = dir.path("m.db");
+    let summary = dir.path("summary.json");
+    let r = run(args(&[
+        "sync",
+        "--config",
+        &path_str(&cfg),
+        "--db",
+        &path_str(&db),
+        "--summary-json",
+        &path_str(&summary),
+    ]))
+    .await;
+    assert_eq!(r.code, 1, "the comments stream failed: {}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: unknown config field `max_block_dept` is ignored; did you mean `max_block_depth`?"),
+        "{}",
+        r.stderr
+    );
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert!(s["warnings"].as_u64().unwrap() >= 1, "{s}");
+    let errors = s["stream_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{s}");
+    assert_eq!(errors[0]["stream"], "comments");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("comments"),
+        "{s}"
+    );
+    assert!(
+        r.stderr
+            .contains("stream error: the comments stream failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        s["rows"]["pages"].as_u64().unwrap() > 0,
+        "the other streams completed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_of_another_application_is_refused_untouched() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write("config.json", &config(&fake, json!({})));
+    let db = dir.path("app.db");
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE pages (slug TEXT PRIMARY KEY); INSERT INTO pages VALUES ('home');",
+        )
+        .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let r = sync(&cfg, &db).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("was not changed: it is not a notion-source mirror"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(fake.counters().total(), 0, "nothing was read");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_summary_that_cannot_be_written_fails_before_the_sync() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write("config.json", &config(&fake, json!({})));
+    let db = dir.path("m.db");
+    let summary = dir.path("no-such-dir/summary.json");
+    let r = run(args(&[
+        "sync",
+        "--config",
+        &path_str(&cfg),
+        "--db",
+        &path_str(&db),
+        "--summary-json",
+        &path_str(&summary),
+    ]))
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--summary-json"), "{}", r.stderr);
+    assert_eq!(fake.counters().total(), 0, "the sync did not start");
+    assert!(!db.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_is_written_with_every_key() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::small()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write("config.json", &config(&fake, json!({})));
+    let db = dir.path("m.db");
+    let r = run(args(&[
+        "sync",
+        "--quiet",
+        "--config",
+        &path_str(&cfg),
+        "--db",
+        &path_str(&db),
+        "--streams",
+        "users,pages",
+        "--summary-json",
+        "-",
+    ]))
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(s["status"], "succeeded");
+    assert_eq!(
+        s["records"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["pages", "users"]
+    );
+    assert_eq!(s["rows"]["users"], s["records"]["users"]);
+    assert!(s["requests"].as_u64().unwrap() > 0);
+    assert!(s["requests_per_second"].is_number());
+    assert_eq!(s["records_not_stored"], 0);
+    assert_eq!(s["stream_errors"], json!([]));
+    assert!(s["error"].is_null());
+    assert_eq!(s["database"], json!(path_str(&db)));
+    // The same summary is kept in the run history.
+    let stored: String = Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT summary FROM sync_runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&stored).unwrap(), s);
 }

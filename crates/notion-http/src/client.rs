@@ -68,37 +68,15 @@ where
         + 'static,
     T::Future: Send + 'static,
 {
-    let base = BaseUrl::parse(&config.base_url)?;
-    let version = config
-        .api_version
-        .ensure_supported()
-        .map_err(|e| Error::config("api_version", e.to_string()))?;
-    let version = http::HeaderValue::from_static(version.as_str());
+    // Every rule on the settings lives in `ClientConfig::validate`.
+    let base = config.validate()?;
+    let version = http::HeaderValue::from_static(config.api_version.as_str());
     let user_agent = http::HeaderValue::from_str(&config.user_agent)
         .map_err(|_| Error::config("user_agent", "is not a valid header value"))?;
-    if config.request_timeout.is_zero() {
-        return Err(Error::config(
-            "request_timeout",
-            "must be greater than zero",
-        ));
-    }
-    if config.retry_base_delay > config.retry_max_delay {
-        return Err(Error::config(
-            "retry_base_delay",
-            "must not be greater than retry_max_delay",
-        ));
-    }
     let stats = Stats::new();
     let transport = CountLayer::new(stats.clone()).layer(transport);
-    // `requests_per_second == 0` turns the limiter off; only local servers may be hit unthrottled.
+    // `requests_per_second == 0` turns the limiter off (validated: loopback only).
     let limiter = if config.requests_per_second == 0.0 {
-        if !base.is_loopback() {
-            return Err(Error::config(
-                "requests_per_second",
-                "is 0 (no limit), which is accepted only for a loopback base_url; Notion allows 3 \
-                 per second, 10 on Business plans",
-            ));
-        }
         RateLimiter::unlimited()
     } else {
         RateLimiter::new(config.requests_per_second, config.burst)?

@@ -336,6 +336,15 @@ impl Error {
         }
     }
 
+    /// What the failed attempt meant (see [`classify`](crate::classify)): the class of Notion's
+    /// answer, or of the error that stood for one.
+    pub fn class(&self) -> Class {
+        match self.api() {
+            Some(api) => api.class,
+            None => Class::of_error(self),
+        }
+    }
+
     /// The API error details, for errors Notion answered.
     pub fn api(&self) -> Option<&ApiError> {
         match self {

@@ -37,7 +37,7 @@
 //!
 //! | layer | type | what it does |
 //! |---|---|---|
-//! | trace | [`trace::TraceLayer`] | one span per logical request: method, path, status, attempts, limiter wait |
+//! | trace | [`trace::TraceLayer`] | one `debug` line per logical request: method, path, status, milliseconds, attempts, limiter wait, request id |
 //! | retry | [`retry::RetryLayer`] | retries 429 (unless blocked), 529, 500/502/503/504, timeouts and connection errors with full-jitter backoff, waiting at least `Retry-After` |
 //! | rate limit | [`rate_limit::RateLimitLayer`] | one token bucket and one cooldown shared by every clone |
 //! | timeout | [`timeout::TimeoutLayer`] | per attempt, covering the response body |

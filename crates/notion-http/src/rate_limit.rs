@@ -34,6 +34,7 @@ use http::Request;
 use tokio::time::Instant;
 use tower::{Layer, Service, ServiceExt};
 
+use crate::config::InvalidSetting;
 use crate::error::Error;
 use crate::stats::{RequestMetrics, Stats};
 
@@ -46,6 +47,84 @@ pub const JITTER_ALLOWANCE: Duration = Duration::from_millis(500);
 pub const MAX_REQUESTS_PER_SECOND: f64 = 10.0;
 /// The highest configurable burst.
 pub const MAX_BURST: u32 = 100;
+
+/// What to write instead of an unusable `requests_per_second`.
+const RATE_FIX: &str = "use 3 (most plans) or up to 10 (Business and Enterprise plans)";
+
+/// Checks `requests_per_second` and `burst`, the one place these rules live:
+///
+/// - the rate is a number from 0 to [`MAX_REQUESTS_PER_SECOND`]; 0 turns the limiter off and is
+///   accepted only for a `loopback` base URL (a local server);
+/// - the burst is from 1 to [`MAX_BURST`];
+/// - one 60-second window's budget (`rate · 60`) must exceed the burst, or the bucket could
+///   never refill: a rate of at most one request a minute is refused, and so is a burst as large
+///   as the budget.
+///
+/// [`RateLimiter::new`] and [`ClientConfig::validate`](crate::ClientConfig::validate) call it,
+/// and so does the connector's configuration.
+pub fn check_rate(
+    requests_per_second: f64,
+    burst: u32,
+    loopback: bool,
+) -> Result<(), InvalidSetting> {
+    let rate = requests_per_second;
+    if !rate.is_finite() || rate < 0.0 {
+        return Err(InvalidSetting::new(
+            "requests_per_second",
+            format!("is {rate}"),
+            format!(
+                "use a number above 0 and at most {MAX_REQUESTS_PER_SECOND} (3 on most plans, \
+                 10 on Business and Enterprise plans)"
+            ),
+        ));
+    }
+    if rate > MAX_REQUESTS_PER_SECOND {
+        return Err(InvalidSetting::new(
+            "requests_per_second",
+            format!(
+                "is {rate}, above Notion's highest limit of {MAX_REQUESTS_PER_SECOND} per second"
+            ),
+            RATE_FIX,
+        ));
+    }
+    if rate == 0.0 && !loopback {
+        return Err(InvalidSetting::new(
+            "requests_per_second",
+            "is 0 (no limit), which is accepted only for a loopback base_url (a local server)",
+            RATE_FIX,
+        ));
+    }
+    if burst == 0 || burst > MAX_BURST {
+        return Err(InvalidSetting::new(
+            "burst",
+            format!("is {burst}"),
+            format!("use a value from 1 to {MAX_BURST} (1, the default, suits Notion)"),
+        ));
+    }
+    if rate == 0.0 {
+        return Ok(());
+    }
+    let budget = rate * WINDOW.as_secs_f64();
+    if budget <= 1.0 {
+        return Err(InvalidSetting::new(
+            "requests_per_second",
+            format!("is {rate}, one request a minute or less"),
+            "use at least 0.02 (more than one request a minute); Notion allows 3 per second",
+        ));
+    }
+    if f64::from(burst) >= budget {
+        let most = (budget.ceil() as u32).saturating_sub(1).clamp(1, MAX_BURST);
+        return Err(InvalidSetting::new(
+            "burst",
+            format!(
+                "is {burst}, but {rate} requests per second allow only {budget} requests in one \
+                 60-second window"
+            ),
+            format!("use a burst of at most {most}, or raise requests_per_second"),
+        ));
+    }
+    Ok(())
+}
 
 #[derive(Debug)]
 struct State {
@@ -77,28 +156,19 @@ impl fmt::Debug for RateLimiter {
 
 impl RateLimiter {
     /// A limiter for `requests_per_second` (0 < r ≤ 10) with `burst` (1 ≤ b ≤ 100, and fewer
-    /// than one window's budget).
+    /// than one window's budget): the rules of [`check_rate`].
     pub fn new(requests_per_second: f64, burst: u32) -> Result<Self, Error> {
-        if !(requests_per_second > 0.0 && requests_per_second <= MAX_REQUESTS_PER_SECOND) {
-            return Err(Error::config(
+        check_rate(requests_per_second, burst, false)?;
+        if requests_per_second == 0.0 {
+            // Accepted by `check_rate` for loopback only; a limiter needs a rate.
+            return Err(InvalidSetting::new(
                 "requests_per_second",
-                format!(
-                    "must be greater than 0 and at most {MAX_REQUESTS_PER_SECOND} (got \
-                     {requests_per_second}); Notion allows 3 per second, 10 on Business plans"
-                ),
-            ));
+                "is 0, which is no rate",
+                "use RateLimiter::unlimited for no limit",
+            )
+            .into());
         }
         let budget = requests_per_second * WINDOW.as_secs_f64();
-        if burst == 0 || burst > MAX_BURST || f64::from(burst) >= budget {
-            return Err(Error::config(
-                "burst",
-                format!(
-                    "must be between 1 and {} for {requests_per_second} requests per second \
-                     (got {burst})",
-                    (budget.ceil() as u32).saturating_sub(1).clamp(1, MAX_BURST)
-                ),
-            ));
-        }
         let effective = (budget - f64::from(burst)) / (WINDOW + JITTER_ALLOWANCE).as_secs_f64();
         let interval = Duration::from_secs_f64(1.0 / effective);
         Ok(Self {
@@ -289,10 +359,33 @@ mod tests {
         assert!(RateLimiter::new(0.05, 3).is_err());
         let err = RateLimiter::new(11.0, 1).unwrap_err();
         assert!(err.to_string().contains("requests_per_second"), "{err}");
+        assert!(RateLimiter::new(0.02, 1).is_ok());
         let limiter = RateLimiter::new(3.0, 1).unwrap();
         let rate = limiter.effective_rate();
         assert!(rate > 0.97 * 3.0 && rate < 3.0, "{rate}");
         assert!(RateLimiter::new(10.0, 10).unwrap().effective_rate() > 0.97 * 10.0);
+    }
+
+    #[test]
+    fn rate_rules_name_the_field_and_the_fix() {
+        let field =
+            |r: f64, b: u32, loopback: bool| check_rate(r, b, loopback).map_err(|e| e.field);
+        assert_eq!(field(3.0, 1, false), Ok(()));
+        assert_eq!(field(0.0, 1, true), Ok(()));
+        assert_eq!(field(0.0, 1, false), Err("requests_per_second"));
+        assert_eq!(field(-1.0, 1, true), Err("requests_per_second"));
+        assert_eq!(field(f64::INFINITY, 1, true), Err("requests_per_second"));
+        assert_eq!(field(10.5, 1, false), Err("requests_per_second"));
+        assert_eq!(field(3.0, 0, false), Err("burst"));
+        assert_eq!(field(3.0, 101, false), Err("burst"));
+        assert_eq!(field(0.0, 101, true), Err("burst"));
+        assert_eq!(field(1.0, 60, false), Err("burst"));
+        assert_eq!(field(1.0, 59, false), Ok(()));
+        // At one request a minute or less no burst is possible: the rate is at fault.
+        let err = check_rate(0.01, 1, false).unwrap_err();
+        assert_eq!(err.field, "requests_per_second");
+        assert!(err.fix.contains("0.02"), "{err}");
+        assert!(!err.to_string().contains("between 1 and 1"), "{err}");
     }
 
     /// Sends `n` requests through `tasks` concurrent callers and returns the send instants.

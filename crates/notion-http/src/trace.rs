@@ -1,6 +1,8 @@
-//! One tracing span per logical request (all its attempts), with method, path (never the query
-//! string), final status, attempts and time waited on the limiter. Headers and bodies are never
-//! recorded, so no credential can reach the logs.
+//! One line per logical request (all its attempts), at `debug`: method, path (never the query
+//! string), final status, milliseconds, attempts, time waited on the limiter and Notion's
+//! request id, in a `notion_request` span (method and path) that also gives context to the
+//! retry layer's warnings. Headers and bodies are never recorded, so no credential can reach
+//! the logs.
 
 use std::task::{Context, Poll};
 
@@ -67,46 +69,57 @@ where
             "notion_request",
             method = %request.method(),
             path = %request.uri().path(),
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            limiter_wait_ms = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-            request_id = tracing::field::Empty,
         );
         let future = {
             let _entered = span.enter();
             self.inner.call(request)
         };
-        let record_span = span.clone();
         Box::pin(
             async move {
                 let start = Instant::now();
                 let result = future.await;
-                let span = record_span;
-                span.record("attempts", metrics.attempts());
-                span.record("limiter_wait_ms", metrics.limiter_wait().as_millis() as u64);
-                span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+                let ms = start.elapsed().as_millis() as u64;
+                let attempts = metrics.attempts();
+                let limiter_wait_ms = metrics.limiter_wait().as_millis() as u64;
                 let class = classify(&result);
-                if let Some(status) = class.status {
-                    span.record("status", status.as_u16());
-                }
+                let status = class.status.map(|s| s.as_u16());
                 match (&result, class.verdict) {
                     (Ok(response), Verdict::Success) => {
-                        tracing::trace!(status = response.status().as_u16(), "notion request done");
+                        let request_id = response
+                            .headers()
+                            .get("x-notion-request-id")
+                            .and_then(|v| v.to_str().ok());
+                        tracing::debug!(
+                            status,
+                            ms,
+                            attempts,
+                            limiter_wait_ms,
+                            request_id,
+                            "notion request"
+                        );
                     }
                     (Ok(response), _) => {
                         let api = crate::error::ApiError::from_response(response);
-                        if let Some(id) = &api.request_id {
-                            span.record("request_id", id.as_str());
-                        }
                         tracing::debug!(
-                            status = response.status().as_u16(),
+                            status,
+                            ms,
+                            attempts,
+                            limiter_wait_ms,
+                            request_id = api.request_id.as_deref(),
                             code = api.code.as_ref().map(|c| c.as_str()),
                             "notion request failed"
                         );
                     }
                     (Err(error), _) => {
-                        tracing::debug!(error = %error, "notion request failed");
+                        tracing::debug!(
+                            status,
+                            ms,
+                            attempts,
+                            limiter_wait_ms,
+                            request_id = error.request_id(),
+                            error = %error,
+                            "notion request failed"
+                        );
                     }
                 }
                 result

@@ -126,6 +126,14 @@ impl Service<Request<Bytes>> for HttpTransport {
             // short (or mangled on the way) even when its framing looked complete, so it is a
             // transport error and retried like a reset.
             if parts.status.is_success() && !whole_json_object(&parts, &body) {
+                // A page of another media type (a proxy's or a login page) is a wrong answer,
+                // not a cut one: retrying does not help.
+                if let Some(kind) = non_json_content_type(&parts) {
+                    return Err(Error::decode(
+                        "a JSON object",
+                        format!("the server answered a {kind} page, not Notion's JSON"),
+                    ));
+                }
                 return Err(Error::transport(
                     "reading the response body",
                     "the JSON body is truncated or malformed",
@@ -134,6 +142,17 @@ impl Service<Request<Bytes>> for HttpTransport {
             Ok(Response::from_parts(parts, body))
         })
     }
+}
+
+/// The response's media type when it says the body is not JSON (`text/html`, …).
+fn non_json_content_type(parts: &http::response::Parts) -> Option<String> {
+    let value = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    let media = value.split(';').next().unwrap_or_default().trim();
+    (!media.is_empty() && !media.to_ascii_lowercase().contains("json")).then(|| media.to_owned())
 }
 
 /// Whether a success body is a whole JSON object.
@@ -188,5 +207,14 @@ mod tests {
         let cut = br#"{"results":[{"id":"a"}"#;
         assert!(!whole_json_object(&unframed, cut));
         assert!(!whole_json_object(&unframed, br#"{"a":"x}"#));
+    }
+
+    #[test]
+    fn pages_of_other_media_types_are_told_apart() {
+        let html = parts(&[("content-type", "text/html; charset=utf-8")]);
+        assert_eq!(non_json_content_type(&html).as_deref(), Some("text/html"));
+        let json = parts(&[("content-type", "application/json; charset=utf-8")]);
+        assert_eq!(non_json_content_type(&json), None);
+        assert_eq!(non_json_content_type(&parts(&[])), None);
     }
 }

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::config::quoted;
 use crate::error::{Error, InvalidField, Result};
 use crate::stream::{StreamName, StreamSet};
 
@@ -65,8 +66,15 @@ impl Selection {
         self.modes[stream.index()]
     }
 
-    /// Parses and validates a configured catalog (`ConfiguredAirbyteCatalog` JSON).
+    /// Parses and validates a configured catalog (`ConfiguredAirbyteCatalog` JSON). A UTF-8
+    /// byte order mark before it is ignored.
+    ///
+    /// Members the connector does not use (`destination_sync_mode`, `primary_key`,
+    /// `generation_id`, `null`s, …) are ignored, and a stream configured `incremental` that
+    /// supports only full refresh (`users`) is read in full refresh, as Airbyte's Python CDK
+    /// does.
     pub fn from_catalog_json(text: &str) -> Result<Self> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Error::Catalog(InvalidField::new(
                 "(catalog file)",
@@ -107,28 +115,29 @@ impl Selection {
             };
             let stream: StreamName = match name.parse() {
                 Ok(s) => s,
-                Err(e) => {
+                Err(_) => {
+                    let names: Vec<&str> = StreamName::ALL.iter().map(|s| s.as_str()).collect();
                     return bad(
                         format!("streams[{i}].stream.name"),
-                        format!("is {name:?}: {e}"),
+                        format!(
+                            "is {}, which is not a stream of this connector ({})",
+                            quoted(name),
+                            names.join(", ")
+                        ),
                         "remove it or run `discover` for the list of streams",
                     );
                 }
             };
             let mode = match entry.get("sync_mode").and_then(Value::as_str) {
                 Some("full_refresh") => SyncMode::FullRefresh,
+                // As Airbyte's Python CDK does: a stream configured incremental that supports
+                // only full refresh is read in full (PyAirbyte configures every stream so).
                 Some("incremental") if stream.is_incremental() => SyncMode::Incremental,
-                Some("incremental") => {
+                Some("incremental") => SyncMode::FullRefresh,
+                _ => {
                     return bad(
                         format!("streams[{i}].sync_mode"),
-                        format!("is incremental, which `{name}` does not support"),
-                        "use full_refresh for this stream",
-                    );
-                }
-                other => {
-                    return bad(
-                        format!("streams[{i}].sync_mode"),
-                        format!("is {other:?}"),
+                        describe(entry.get("sync_mode")),
                         "use \"full_refresh\" or \"incremental\"",
                     );
                 }
@@ -140,7 +149,10 @@ impl Selection {
             {
                 return bad(
                     format!("streams[{i}].cursor_field"),
-                    format!("is {cursor:?}, but `{name}` has a source-defined cursor"),
+                    format!(
+                        "is {}, but `{name}` has a source-defined cursor",
+                        Value::Array(cursor.clone())
+                    ),
                     "use [\"last_edited_time\"] or leave it out",
                 );
             }
@@ -148,6 +160,14 @@ impl Selection {
             selection.modes[stream.index()] = mode;
         }
         Ok(selection)
+    }
+}
+
+/// A member's value as the user wrote it: `missing`, or its JSON.
+fn describe(value: Option<&Value>) -> String {
+    match value {
+        None => "is missing".to_owned(),
+        Some(v) => format!("is {v}"),
     }
 }
 
@@ -161,6 +181,19 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let text = format!(
+            "\u{feff}{}",
+            json!({"streams": [entry("pages", "full_refresh")]})
+        );
+        assert!(
+            Selection::from_catalog_json(&text)
+                .unwrap()
+                .contains(StreamName::Pages)
+        );
+    }
+
+    #[test]
     fn valid_catalog() {
         let s = Selection::from_catalog(
             &json!({"streams": [entry("pages", "incremental"), entry("users", "full_refresh")]}),
@@ -168,6 +201,27 @@ mod tests {
         .unwrap();
         assert!(s.contains(StreamName::Pages));
         assert!(!s.contains(StreamName::Blocks));
+        assert_eq!(s.mode(StreamName::Pages), SyncMode::Incremental);
+    }
+
+    #[test]
+    fn incremental_on_a_full_refresh_stream_reads_it_in_full() {
+        // As PyAirbyte sends it: every stream incremental, with nulls and members we ignore.
+        let pyairbyte = |name: &str| {
+            json!({
+                "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"],
+                           "source_defined_cursor": null, "default_cursor_field": null,
+                           "source_defined_primary_key": [["id"]], "namespace": null, "is_resumable": null},
+                "sync_mode": "incremental", "destination_sync_mode": "overwrite",
+                "cursor_field": null, "primary_key": null,
+                "generation_id": null, "minimum_generation_id": null, "sync_id": null,
+            })
+        };
+        let s =
+            Selection::from_catalog(&json!({"streams": [pyairbyte("users"), pyairbyte("pages")]}))
+                .unwrap();
+        assert!(s.contains(StreamName::Users));
+        assert_eq!(s.mode(StreamName::Users), SyncMode::FullRefresh);
         assert_eq!(s.mode(StreamName::Pages), SyncMode::Incremental);
     }
 
@@ -183,15 +237,44 @@ mod tests {
                 json!({"streams": [entry("pages", "INVALID")]}),
                 "streams[0].sync_mode",
             ),
-            (
-                json!({"streams": [entry("users", "incremental")]}),
-                "streams[0].sync_mode",
-            ),
         ] {
             match Selection::from_catalog(&catalog) {
                 Err(Error::Catalog(f)) => assert_eq!(f.field, field),
                 other => panic!("{catalog}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn messages_show_the_json_the_user_wrote() {
+        for (catalog, expected) in [
+            (
+                json!({"streams": [entry("pages", "cdc")]}),
+                "`streams[0].sync_mode` is \"cdc\"; use",
+            ),
+            (
+                json!({"streams": [{"stream": {"name": "pages"}}]}),
+                "`streams[0].sync_mode` is missing; use",
+            ),
+            (
+                json!({"streams": [{"stream": {"name": "pages"}, "sync_mode": 3}]}),
+                "`streams[0].sync_mode` is 3; use",
+            ),
+            (
+                json!({"streams": [entry("nope", "full_refresh")]}),
+                "is \"nope\", which is not a stream of this connector (users, databases",
+            ),
+            (
+                json!({"streams": [{"stream": {"name": "pages"}, "sync_mode": "incremental", "cursor_field": ["created_time"]}]}),
+                "is [\"created_time\"], but",
+            ),
+        ] {
+            let text = Selection::from_catalog(&catalog).unwrap_err().to_string();
+            assert!(text.contains(expected), "{text}");
+            assert!(
+                !text.contains("Some(") && !text.contains("String("),
+                "{text}"
+            );
         }
     }
 }

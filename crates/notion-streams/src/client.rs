@@ -46,8 +46,10 @@ pub fn client_config(settings: &Settings, on_rotation: Option<OnRotation>) -> Cl
     config.burst = c.burst;
     config.max_retries = c.max_retries;
     config.retry_base_delay = settings.retry_base_delay;
+    config.retry_max_delay = config.retry_max_delay.max(settings.retry_base_delay);
     config.request_timeout = settings.request_timeout;
     config.page_size = Some(c.page_size);
+    config.max_retry_after = settings.max_retry_after;
     config.user_agent = format!(
         "notion-source/{} (+https://github.com/notion-source/notion-source)",
         env!("CARGO_PKG_VERSION")

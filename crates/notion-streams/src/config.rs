@@ -3,6 +3,12 @@
 //! The configuration is a JSON object (the Airbyte `config.json`). Every field but `credentials`
 //! is optional. Invalid values are reported with the field's path and the fix, see
 //! [`Config::from_json`].
+//!
+//! Each rule lives in the crate that owns the setting: the connection settings (`base_url`,
+//! `requests_per_second`, `burst`, `max_retries`, `retry_base_delay`, `request_timeout`) are
+//! checked by `notion-http` ([`notion_http::ClientConfig::validate`]), which
+//! [`Config::validate`] runs on the client configuration the connector will build, so that a
+//! configuration that validates never fails later in [`Connector::new`](crate::Connector::new).
 
 use std::fmt;
 use std::time::Duration;
@@ -15,11 +21,28 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, InvalidField, Result};
 
-/// The default Notion API base URL.
-pub const DEFAULT_BASE_URL: &str = "https://api.notion.com";
-/// The highest `requests_per_second` accepted for the real Notion API (Business plans allow 600
-/// requests a minute).
-pub const MAX_REQUESTS_PER_SECOND: f64 = 10.0;
+pub use notion_http::config::DEFAULT_BASE_URL;
+use notion_http::config::{
+    DEFAULT_BURST, DEFAULT_MAX_RETRY_AFTER, DEFAULT_REQUEST_TIMEOUT, DEFAULT_REQUESTS_PER_SECOND,
+    InvalidSetting, MAX_RETRIES,
+};
+use notion_http::pagination::MAX_PAGE_SIZE;
+use notion_http::rate_limit::MAX_BURST;
+pub use notion_http::rate_limit::MAX_REQUESTS_PER_SECOND;
+
+/// `check`'s retry budget: retries of a failed request.
+pub const CHECK_MAX_RETRIES: u32 = 2;
+/// `check`'s retry budget: the backoff's base delay.
+pub const CHECK_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
+/// `check`'s timeout of one attempt.
+pub const CHECK_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// `check`'s longest `Retry-After` waited for; a longer one fails the check (rate limited).
+pub const CHECK_MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The most requests in flight at once.
+pub const MAX_CONCURRENCY: u32 = 64;
+/// The longest lookback window, in minutes (one week).
+pub const MAX_LOOKBACK_MINUTES: u32 = 10_080;
 
 /// A secret string (token, refresh token, client secret): kept verbatim, never shown by `Debug`.
 ///
@@ -138,23 +161,23 @@ pub struct Config {
     /// on most plans and 10 on Business and Enterprise; at most 10. `0` turns the limiter off and
     /// is accepted only for a loopback `base_url`.
     #[serde(default = "defaults::requests_per_second")]
-    #[schemars(title = "Requests per Second", range(min = 0.0, max = 10.0), extend("order" = 4))]
+    #[schemars(title = "Requests per Second", range(min = 0.0, max = MAX_REQUESTS_PER_SECOND), extend("order" = 4))]
     pub requests_per_second: f64,
 
     /// Requests that may be sent at once before the rate limiter spaces them out.
     #[serde(default = "defaults::burst")]
-    #[schemars(title = "Rate Limit Burst", range(min = 1, max = 100), extend("order" = 5))]
+    #[schemars(title = "Rate Limit Burst", range(min = 1, max = MAX_BURST), extend("order" = 5))]
     pub burst: u32,
 
     /// Requests in flight at once (block trees and comments of many pages are read together).
     #[serde(default = "defaults::concurrency")]
-    #[schemars(title = "Concurrency", range(min = 1, max = 64), extend("order" = 6))]
+    #[schemars(title = "Concurrency", range(min = 1, max = MAX_CONCURRENCY), extend("order" = 6))]
     pub concurrency: u32,
 
     /// Retries of a failed request (429, 529, 5xx, timeouts, connection errors) before the sync
     /// fails.
     #[serde(default = "defaults::max_retries")]
-    #[schemars(title = "Max Retries", range(max = 20), extend("order" = 7))]
+    #[schemars(title = "Max Retries", range(max = MAX_RETRIES), extend("order" = 7))]
     pub max_retries: u32,
 
     /// Base delay of the exponential backoff between retries, in seconds. A `Retry-After` from
@@ -170,7 +193,7 @@ pub struct Config {
 
     /// Page size of list requests (Notion's maximum is 100).
     #[serde(default = "defaults::page_size")]
-    #[schemars(title = "Page Size", range(min = 1, max = 100), extend("order" = 10))]
+    #[schemars(title = "Page Size", range(min = 1, max = MAX_PAGE_SIZE), extend("order" = 10))]
     pub page_size: u32,
 
     /// Read the content (blocks) of pages.
@@ -187,7 +210,11 @@ pub struct Config {
     /// Read only these databases (IDs, with or without dashes): their data sources, rows, and
     /// the rows' blocks and comments. Standalone pages are then not read. Empty: everything
     /// shared with the integration.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[schemars(title = "Database IDs", extend("order" = 13))]
     pub database_ids: Vec<String>,
 
@@ -211,13 +238,26 @@ pub struct Config {
     /// Minutes re-read before the previous sync's start on an incremental sync, so that edits
     /// hidden by Notion's minute-precision timestamps or search-index lag are not missed.
     #[serde(default = "defaults::lookback_minutes")]
-    #[schemars(title = "Lookback Window (minutes)", range(max = 10080), extend("order" = 17))]
+    #[schemars(title = "Lookback Window (minutes)", range(max = MAX_LOOKBACK_MINUTES), extend("order" = 17))]
     pub lookback_minutes: u32,
 
     /// Fields this version of the connector does not know; kept and reported as a warning.
     #[serde(flatten, skip_serializing_if = "Map::is_empty")]
     #[schemars(skip)]
     pub unknown_fields: Map<String, Value>,
+
+    /// Members of `credentials` this version does not know (serde drops them; they are
+    /// reported as warnings).
+    #[serde(skip)]
+    #[schemars(skip)]
+    unknown_credentials: Vec<String>,
+}
+
+/// `null` is an empty list (Airbyte's form sends an optional list left empty so).
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 mod defaults {
@@ -228,10 +268,10 @@ mod defaults {
         super::DEFAULT_BASE_URL.to_owned()
     }
     pub(super) fn requests_per_second() -> f64 {
-        3.0
+        super::DEFAULT_REQUESTS_PER_SECOND
     }
     pub(super) fn burst() -> u32 {
-        1
+        super::DEFAULT_BURST
     }
     pub(super) fn concurrency() -> u32 {
         8
@@ -243,10 +283,10 @@ mod defaults {
         1.0
     }
     pub(super) fn request_timeout() -> f64 {
-        60.0
+        super::DEFAULT_REQUEST_TIMEOUT.as_secs_f64()
     }
     pub(super) fn page_size() -> u32 {
-        100
+        super::MAX_PAGE_SIZE
     }
     pub(super) fn yes() -> bool {
         true
@@ -276,6 +316,28 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// `lookback_minutes` as a duration.
     pub lookback: Duration,
+    /// The longest `Retry-After` honoured; a longer one fails the request (five minutes; less
+    /// for [`Settings::for_check`]).
+    pub max_retry_after: Duration,
+    /// Things the user should know that do not stop a sync: members this version does not know
+    /// (with the known name they are closest to), for a warning on stderr and a LOG message.
+    pub warnings: Vec<String>,
+}
+
+impl Settings {
+    /// The settings `check` runs with: the same connection with a short retry and timeout
+    /// budget ([`CHECK_MAX_RETRIES`], [`CHECK_RETRY_BASE_DELAY`], [`CHECK_REQUEST_TIMEOUT`],
+    /// [`CHECK_MAX_RETRY_AFTER`]), so that `check` answers within seconds whatever fails.
+    pub fn for_check(&self) -> Settings {
+        let mut s = self.clone();
+        s.config.max_retries = s.config.max_retries.min(CHECK_MAX_RETRIES);
+        s.retry_base_delay = s.retry_base_delay.min(CHECK_RETRY_BASE_DELAY);
+        s.config.retry_base_delay = s.retry_base_delay.as_secs_f64();
+        s.request_timeout = s.request_timeout.min(CHECK_REQUEST_TIMEOUT);
+        s.config.request_timeout = s.request_timeout.as_secs_f64();
+        s.max_retry_after = s.max_retry_after.min(CHECK_MAX_RETRY_AFTER);
+        s
+    }
 }
 
 impl Config {
@@ -301,6 +363,7 @@ impl Config {
             checkpoint_interval: defaults::checkpoint_interval(),
             lookback_minutes: defaults::lookback_minutes(),
             unknown_fields: Map::new(),
+            unknown_credentials: Vec::new(),
         }
     }
 
@@ -311,8 +374,10 @@ impl Config {
         })
     }
 
-    /// Parses and validates a configuration from JSON text.
+    /// Parses and validates a configuration from JSON text. A UTF-8 byte order mark before it
+    /// is ignored.
     pub fn from_json(text: &str) -> Result<Settings> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Error::Config(InvalidField::new(
                 "(config file)",
@@ -334,7 +399,8 @@ impl Config {
         }
         let mut value = value;
         normalise_auth_type(&mut value);
-        serde_path_to_error::deserialize(value).map_err(|e| {
+        let unknown_credentials = unknown_credential_members(&value);
+        let mut config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." {
                 "credentials".to_owned()
@@ -346,43 +412,66 @@ impl Config {
                 describe_serde_error(&e.inner().to_string()),
                 fix_for(&field),
             ))
-        })
+        })?;
+        config.unknown_credentials = unknown_credentials;
+        Ok(config)
     }
 
-    /// Checks every value and parses the ones that need it.
-    pub fn validate(self) -> Result<Settings> {
+    /// Warnings about members this version does not know, each naming the member and, when
+    /// one is close (a typo), the known name it probably means.
+    pub fn unknown_member_warnings(&self) -> Vec<String> {
+        let known = known_fields();
+        let top = self
+            .unknown_fields
+            .keys()
+            .map(|name| unknown_member_warning("", name, &known));
+        let credentials = self.unknown_credentials.iter().map(|name| {
+            let known: Vec<String> = credential_fields(&self.credentials)
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+            unknown_member_warning("credentials.", name, &known)
+        });
+        top.chain(credentials).collect()
+    }
+
+    /// Checks every value and parses the ones that need it: the connector's own settings
+    /// here, the connection settings through `notion-http`'s rules on the client configuration
+    /// the connector builds from them. Secrets are trimmed of surrounding whitespace (a pasted
+    /// token often ends with a line break).
+    pub fn validate(mut self) -> Result<Settings> {
         let invalid = |field: &str, problem: String, fix: &str| {
             Err(Error::Config(InvalidField::new(field, problem, fix)))
         };
-        match &self.credentials {
-            CredentialsConfig::Token { token } => {
-                if token.expose().trim().is_empty() {
-                    return invalid(
-                        "credentials.token",
-                        "is empty".into(),
-                        "paste the integration's token from its settings page",
-                    );
-                }
+        let fix_secret = |field: &str| -> &'static str {
+            if field == "credentials.token" {
+                "paste the integration's token from its settings page"
+            } else {
+                "give the value from your public integration and its OAuth flow"
             }
-            CredentialsConfig::OAuth2 {
-                client_id,
-                client_secret,
-                access_token,
-                ..
-            } => {
-                for (name, value) in [
-                    ("credentials.client_id", client_id),
-                    ("credentials.client_secret", client_secret),
-                    ("credentials.access_token", access_token),
-                ] {
-                    if value.expose().trim().is_empty() {
-                        return invalid(
-                            name,
-                            "is empty".into(),
-                            "give the value from your public integration and its OAuth flow",
-                        );
-                    }
-                }
+        };
+        // An empty refresh token is no refresh token.
+        if let CredentialsConfig::OAuth2 { refresh_token, .. } = &mut self.credentials
+            && refresh_token
+                .as_ref()
+                .is_some_and(|r| r.expose().trim().is_empty())
+        {
+            *refresh_token = None;
+        }
+        for (field, secret) in self.credentials.secrets_mut() {
+            let trimmed = secret.expose().trim();
+            if trimmed.len() != secret.expose().len() {
+                *secret = Secret::new(trimmed.to_owned());
+            }
+            if secret.expose().is_empty() {
+                return invalid(field, "is empty".into(), fix_secret(field));
+            }
+            if secret.expose().chars().any(char::is_control) {
+                return invalid(
+                    field,
+                    "contains a line break or another control character".into(),
+                    "paste the value again, on one line",
+                );
             }
         }
         if self.api_version.trim() == "2022-06-28" {
@@ -398,8 +487,8 @@ impl Config {
                 return invalid(
                     "api_version",
                     format!(
-                        "is {:?}, which this connector does not support",
-                        self.api_version
+                        "is {}, which this connector does not support",
+                        quoted(&self.api_version)
                     ),
                     "use 2026-03-11 (the default) or 2025-09-03",
                 );
@@ -413,81 +502,29 @@ impl Config {
                 None => {
                     return invalid(
                         "start_date",
-                        format!("is {text:?}, which is not a date-time"),
+                        format!("is {}, which is not a date-time", quoted(text)),
                         "use RFC 3339 in UTC, for example 2024-01-01T00:00:00.000Z",
                     );
                 }
             },
         };
-        let loopback = is_loopback_url(&self.base_url);
-        if let Err(problem) = check_base_url(&self.base_url) {
-            return invalid(
-                "base_url",
-                problem,
-                "use https://api.notion.com (the default), or http://127.0.0.1:PORT for a local fake server",
-            );
-        }
-        let rps = self.requests_per_second;
-        if !rps.is_finite() || rps < 0.0 || (rps == 0.0 && !loopback) {
-            return invalid(
-                "requests_per_second",
-                format!("is {rps}"),
-                "use a value above 0 and at most 10 (0, no limit, is only for a loopback base_url)",
-            );
-        }
-        if rps > MAX_REQUESTS_PER_SECOND {
-            return invalid(
-                "requests_per_second",
-                format!("is {rps}, above Notion's highest limit of 10 per second"),
-                "use 3 (most plans) or up to 10 (Business and Enterprise plans)",
-            );
-        }
-        if !(1..=100).contains(&self.burst) {
-            return invalid(
-                "burst",
-                format!("is {}", self.burst),
-                "use a value from 1 to 100",
-            );
-        }
-        if !(1..=64).contains(&self.concurrency) {
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
             return invalid(
                 "concurrency",
                 format!("is {}", self.concurrency),
-                "use a value from 1 to 64",
+                &format!("use a value from 1 to {MAX_CONCURRENCY}"),
             );
         }
-        if self.max_retries > 20 {
-            return invalid(
-                "max_retries",
-                format!("is {}", self.max_retries),
-                "use a value from 0 to 20",
-            );
-        }
-        let retry_base_delay = match seconds(self.retry_base_delay, 0.0, 60.0) {
-            Some(d) => d,
-            None => {
-                return invalid(
-                    "retry_base_delay",
-                    format!("is {}", self.retry_base_delay),
-                    "use a number of seconds from 0 to 60",
-                );
-            }
-        };
-        let request_timeout = match seconds(self.request_timeout, 1.0, 600.0) {
-            Some(d) => d,
-            None => {
-                return invalid(
-                    "request_timeout",
-                    format!("is {}", self.request_timeout),
-                    "use a number of seconds from 1 to 600",
-                );
-            }
-        };
-        if !(1..=100).contains(&self.page_size) {
+        let retry_base_delay =
+            notion_http::config::retry_base_delay_from_secs(self.retry_base_delay)
+                .map_err(from_http)?;
+        let request_timeout = notion_http::config::request_timeout_from_secs(self.request_timeout)
+            .map_err(from_http)?;
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
             return invalid(
                 "page_size",
                 format!("is {}, outside Notion's range", self.page_size),
-                "use a value from 1 to 100",
+                &format!("use a value from 1 to {MAX_PAGE_SIZE}"),
             );
         }
         if self.max_block_depth == Some(0) {
@@ -504,7 +541,7 @@ impl Config {
                 Err(_) => {
                     return invalid(
                         &format!("database_ids[{i}]"),
-                        format!("is {text:?}, which is not a Notion ID"),
+                        format!("is {}, which is not a Notion ID", quoted(text)),
                         "copy the 32-character ID from the database's URL (dashes optional)",
                     );
                 }
@@ -517,15 +554,16 @@ impl Config {
                 "use 1 or more records",
             );
         }
-        if self.lookback_minutes > 10_080 {
+        if self.lookback_minutes > MAX_LOOKBACK_MINUTES {
             return invalid(
                 "lookback_minutes",
                 format!("is {}", self.lookback_minutes),
-                "use at most 10080 (one week)",
+                &format!("use at most {MAX_LOOKBACK_MINUTES} (one week)"),
             );
         }
         let lookback = Duration::from_secs(u64::from(self.lookback_minutes) * 60);
-        Ok(Settings {
+        let warnings = self.unknown_member_warnings();
+        let settings = Settings {
             config: self,
             api_version,
             start_date,
@@ -533,7 +571,15 @@ impl Config {
             retry_base_delay,
             request_timeout,
             lookback,
-        })
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            warnings,
+        };
+        // The connection settings, by the rules of the crate that owns them, on exactly the
+        // client configuration `Connector::new` will build.
+        crate::client::client_config(&settings, None)
+            .validate()
+            .map_err(from_http)?;
+        Ok(settings)
     }
 
     /// Replaces the OAuth access and refresh tokens (after Notion rotated them).
@@ -594,6 +640,130 @@ fn normalise_auth_type(value: &mut Value) {
     }
 }
 
+impl CredentialsConfig {
+    /// Each secret with the name of its field.
+    fn secrets_mut(&mut self) -> Vec<(&'static str, &mut Secret)> {
+        match self {
+            CredentialsConfig::Token { token } => vec![("credentials.token", token)],
+            CredentialsConfig::OAuth2 {
+                client_id,
+                client_secret,
+                access_token,
+                refresh_token,
+            } => {
+                let mut v = vec![
+                    ("credentials.client_id", client_id),
+                    ("credentials.client_secret", client_secret),
+                    ("credentials.access_token", access_token),
+                ];
+                v.extend(
+                    refresh_token
+                        .as_mut()
+                        .map(|r| ("credentials.refresh_token", r)),
+                );
+                v
+            }
+        }
+    }
+}
+
+/// The members of token credentials.
+const TOKEN_FIELDS: &[&str] = &["auth_type", "token"];
+/// The members of OAuth credentials.
+const OAUTH_FIELDS: &[&str] = &[
+    "auth_type",
+    "client_id",
+    "client_secret",
+    "access_token",
+    "refresh_token",
+];
+
+/// The members of `credentials` each authentication method knows.
+fn credential_fields(credentials: &CredentialsConfig) -> &'static [&'static str] {
+    match credentials {
+        CredentialsConfig::Token { .. } => TOKEN_FIELDS,
+        CredentialsConfig::OAuth2 { .. } => OAUTH_FIELDS,
+    }
+}
+
+/// Members of `credentials` its (normalised) `auth_type` does not know.
+fn unknown_credential_members(value: &Value) -> Vec<String> {
+    let Some(creds) = value.get("credentials").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let known = match creds.get("auth_type").and_then(Value::as_str) {
+        Some("token") => TOKEN_FIELDS,
+        Some("OAuth2.0") => OAUTH_FIELDS,
+        _ => return Vec::new(),
+    };
+    creds
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The top-level members of the configuration, from its JSON schema.
+fn known_fields() -> Vec<String> {
+    let schema = schemars::schema_for!(Config);
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn unknown_member_warning(prefix: &str, name: &str, known: &[String]) -> String {
+    match closest(name, known) {
+        Some(near) => format!(
+            "unknown config field `{prefix}{name}` is ignored; did you mean `{prefix}{near}`?"
+        ),
+        None => format!(
+            "unknown config field `{prefix}{name}` is ignored (this version of notion-source does not know it)"
+        ),
+    }
+}
+
+/// The known name `name` is most likely a typo of: within an edit distance of 2 (3 for long
+/// names), ignoring case and `-` for `_`.
+fn closest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    let normal = |s: &str| s.to_ascii_lowercase().replace('-', "_");
+    let name = normal(name);
+    let limit = if name.chars().count() >= 12 { 3 } else { 2 };
+    known
+        .iter()
+        .map(|k| (edit_distance(&name, &normal(k)), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// A connection setting refused by `notion-http`, as a configuration error of the same field.
+fn from_http(s: InvalidSetting) -> Error {
+    Error::Config(InvalidField::new(s.field, s.problem, s.fix))
+}
+
+/// A value from the user's input, quoted as JSON writes a string.
+pub(crate) fn quoted(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
+}
+
 fn describe_serde_error(message: &str) -> String {
     // serde's messages end with " at line L column C" for text input; values have none.
     let message = message.split(" at line ").next().unwrap_or(message);
@@ -623,14 +793,6 @@ fn fix_for(field: &str) -> &'static str {
     }
 }
 
-fn seconds(value: f64, min: f64, max: f64) -> Option<Duration> {
-    if value.is_finite() && value >= min && value <= max {
-        Some(Duration::from_secs_f64(value))
-    } else {
-        None
-    }
-}
-
 /// Parses a start date: RFC 3339, or a plain `YYYY-MM-DD` date (midnight UTC).
 pub fn parse_start_date(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
@@ -641,31 +803,6 @@ pub fn parse_start_date(text: &str) -> Option<DateTime<Utc>> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|dt| dt.and_utc())
-}
-
-fn check_base_url(text: &str) -> std::result::Result<(), String> {
-    let url = url::Url::parse(text).map_err(|e| format!("is {text:?}, not a URL ({e})"))?;
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback_url(text) => Ok(()),
-        "http" => Err(format!(
-            "is {text:?}: plain http is accepted only for loopback addresses"
-        )),
-        other => Err(format!("is {text:?}: the scheme {other:?} is not http(s)")),
-    }
-}
-
-/// Whether a URL points at a loopback address (127.0.0.0/8, ::1 or localhost).
-pub fn is_loopback_url(text: &str) -> bool {
-    let Ok(url) = url::Url::parse(text) else {
-        return false;
-    };
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
 }
 
 #[cfg(test)]
@@ -796,10 +933,180 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_kept() {
+    fn connection_settings_are_checked_by_the_http_rules() {
+        let base = || json!({"credentials": {"auth_type": "token", "token": "t"}});
+        let with = |pairs: &[(&str, Value)]| {
+            let mut b = base();
+            for (k, v) in pairs {
+                b[*k] = v.clone();
+            }
+            parse(b)
+        };
+        let err = |pairs: &[(&str, Value)]| match with(pairs) {
+            Err(Error::Config(f)) => f,
+            other => panic!("expected a config error, got {other:?}"),
+        };
+        // Far below one request a minute: the rate is named, not the burst.
+        let f = err(&[("requests_per_second", json!(0.01))]);
+        assert_eq!(f.field, "requests_per_second");
+        assert!(f.fix.contains("0.02"), "{f}");
+        // A burst the rate cannot refill within a window.
+        let f = err(&[("requests_per_second", json!(1)), ("burst", json!(60))]);
+        assert_eq!(f.field, "burst");
+        assert!(f.fix.contains("at most 59"), "{f}");
+        assert_eq!(err(&[("burst", json!(0))]).field, "burst");
+        assert_eq!(err(&[("max_retries", json!(21))]).field, "max_retries");
+        assert_eq!(
+            err(&[("retry_base_delay", json!(-1))]).field,
+            "retry_base_delay"
+        );
+        assert_eq!(
+            err(&[("retry_base_delay", json!(61))]).field,
+            "retry_base_delay"
+        );
+        assert_eq!(
+            err(&[("request_timeout", json!(0.5))]).field,
+            "request_timeout"
+        );
+        // The base URL is never echoed (it could carry credentials).
+        let f = err(&[("base_url", json!("http://user:hunter2@example.com"))]);
+        assert_eq!(f.field, "base_url");
+        assert!(!f.to_string().contains("hunter2"), "{f}");
+        // A long base delay is accepted and builds a client.
+        let s = with(&[("retry_base_delay", json!(60))]).unwrap();
+        crate::Connector::new(s).unwrap();
+    }
+
+    #[test]
+    fn a_configuration_that_validates_builds_a_connector() {
+        let rates = [0.0, 0.01, 0.02, 0.5, 1.0, 3.0, 10.0, 10.5];
+        let bursts = [0, 1, 2, 29, 30, 59, 60, 100, 101];
+        let urls = [
+            "https://api.notion.com",
+            "http://127.0.0.1:9",
+            "http://example.com",
+        ];
+        let delays = [0.0, 0.5, 30.0, 45.0, 60.0, 61.0];
+        let mut accepted = 0;
+        for rate in rates {
+            for burst in bursts {
+                for url in urls {
+                    for delay in delays {
+                        let config = json!({
+                            "credentials": {"auth_type": "token", "token": " ntn_x\n"},
+                            "requests_per_second": rate, "burst": burst,
+                            "base_url": url, "retry_base_delay": delay,
+                        });
+                        let Ok(settings) = parse(config.clone()) else {
+                            continue;
+                        };
+                        accepted += 1;
+                        if let Err(e) = crate::Connector::new(settings) {
+                            panic!("{config} validates but the connector fails: {e}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(accepted > 100, "{accepted}");
+    }
+
+    #[test]
+    fn tokens_are_trimmed_and_control_characters_refused() {
+        let s = parse(json!({"credentials": {"auth_type": "token", "token": "  ntn_abc\r\n"}}))
+            .unwrap();
+        assert_eq!(s.config.secrets(), vec!["ntn_abc"]);
+        let f = match parse(json!({"credentials": {"auth_type": "token", "token": "ntn_a\nbc"}})) {
+            Err(Error::Config(f)) => f,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(f.field, "credentials.token");
+        assert!(!f.to_string().contains("ntn_a"), "{f}");
+        let s = parse(json!({"credentials": {"auth_type": "oauth2", "client_id": "c", "client_secret": "s", "access_token": "a\n", "refresh_token": " "}}))
+            .unwrap();
+        assert!(matches!(
+            s.config.credentials,
+            CredentialsConfig::OAuth2 {
+                refresh_token: None,
+                ..
+            }
+        ));
+        assert_eq!(s.config.secrets(), vec!["c", "s", "a"]);
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_and_warned_about() {
         let s =
             parse(json!({"credentials": {"auth_type": "token", "token": "t"}, "colour": "blue"}))
                 .unwrap();
         assert!(s.config.unknown_fields.contains_key("colour"));
+        assert_eq!(s.warnings.len(), 1);
+        assert!(s.warnings[0].contains("`colour`"), "{:?}", s.warnings);
+        assert!(!s.warnings[0].contains("did you mean"), "{:?}", s.warnings);
+        // Written back (after a token rotation) with the unknown field.
+        let text = serde_json::to_value(&s.config).unwrap();
+        assert_eq!(text["colour"], "blue");
+    }
+
+    #[test]
+    fn typos_get_the_known_name_they_are_closest_to() {
+        let s = parse(json!({
+            "credentials": {"auth_type": "OAuth2.0", "client_id": "c", "client_secret": "s",
+                            "access_token": "a", "refesh_token": "r"},
+            "max_block_dept": 3,
+            "Requests-Per-Second": 10,
+            "databse_ids": [],
+        }))
+        .unwrap();
+        let w = s.warnings.join("\n");
+        for expected in [
+            "`max_block_dept` is ignored; did you mean `max_block_depth`?",
+            "`Requests-Per-Second` is ignored; did you mean `requests_per_second`?",
+            "`databse_ids` is ignored; did you mean `database_ids`?",
+            "`credentials.refesh_token` is ignored; did you mean `credentials.refresh_token`?",
+        ] {
+            assert!(w.contains(expected), "{expected} in {w}");
+        }
+        assert_eq!(s.warnings.len(), 4);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(closest("zzz", &known_fields()), None);
+    }
+
+    #[test]
+    fn known_fields_are_the_configs_members() {
+        let known = known_fields();
+        for name in [
+            "credentials",
+            "max_block_depth",
+            "database_ids",
+            "lookback_minutes",
+        ] {
+            assert!(known.iter().any(|k| k == name), "{name}: {known:?}");
+        }
+        assert!(
+            !known
+                .iter()
+                .any(|k| k == "unknown_fields" || k == "unknown_credentials")
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let text = format!(
+            "\u{feff}{}",
+            json!({"credentials": {"auth_type": "token", "token": "t"}})
+        );
+        assert!(Config::from_json(&text).is_ok());
+    }
+
+    #[test]
+    fn null_database_ids_mean_all() {
+        let s = parse(
+            json!({"credentials": {"auth_type": "token", "token": "t"}, "database_ids": null}),
+        )
+        .unwrap();
+        assert!(s.database_ids.is_empty());
+        assert!(s.warnings.is_empty());
     }
 }

@@ -17,6 +17,7 @@ use crate::config::Settings;
 use crate::error::{Error, Result, StreamFailure};
 use crate::protocol::Message;
 use crate::read::{self, ReadCounters, lock};
+use crate::rotation::{Rotations, TokensRotated};
 use crate::state::State;
 use crate::stream::StreamName;
 
@@ -47,6 +48,7 @@ pub struct Connector {
     settings: Arc<Settings>,
     api: Arc<dyn NotionApi>,
     state: Arc<Mutex<State>>,
+    rotations: Arc<Rotations>,
 }
 
 impl std::fmt::Debug for Connector {
@@ -58,10 +60,14 @@ impl std::fmt::Debug for Connector {
 }
 
 impl Connector {
-    /// A connector reading through the HTTP client its settings describe.
+    /// A connector reading through the HTTP client its settings describe. OAuth token
+    /// rotations are given out as [`TokensRotated`] events ([`Connector::rotated`]).
     pub fn new(settings: Settings) -> Result<Self> {
-        let api = crate::client::build(&settings, None)?;
-        Ok(Self::with_api(settings, api))
+        let (on_rotation, rotations) = Rotations::channel();
+        let api = crate::client::build(&settings, Some(on_rotation))?;
+        let mut connector = Self::with_api(settings, api);
+        connector.rotations = Arc::new(rotations);
+        Ok(connector)
     }
 
     /// A connector reading through any implementation of the API (for tests and embedding).
@@ -70,7 +76,20 @@ impl Connector {
             settings: Arc::new(settings),
             api,
             state: Arc::new(Mutex::new(State::default())),
+            rotations: Arc::new(Rotations::none()),
         }
+    }
+
+    /// Waits for Notion to rotate the OAuth tokens; `None` when this connector cannot see
+    /// rotations. Store the tokens before anything else: the previous refresh token no
+    /// longer works. Cancel-safe: await it alongside a read's messages.
+    pub async fn rotated(&self) -> Option<TokensRotated> {
+        self.rotations.next().await
+    }
+
+    /// The latest token rotation not yet taken (after [`Connector::check`], or after a read).
+    pub fn take_rotated(&self) -> Option<TokensRotated> {
+        self.rotations.take()
     }
 
     /// The validated settings.
@@ -84,14 +103,14 @@ impl Connector {
     }
 
     /// Checks that the credentials work and content can be read: retrieves the integration's
-    /// bot user and reads one page of a search.
+    /// bot user, reads one page of a search, and retrieves each configured database.
     pub async fn check(&self) -> Result<()> {
         self.api.me().await?;
         let mut search = self.api.list(ListRequest::Search(SearchRequest::new()));
-        match search.next().await {
-            Some(page) => page.map(|_| ()),
-            None => Ok(()),
+        if let Some(page) = search.next().await {
+            page?;
         }
+        crate::check::configured_databases(self.api.as_ref(), &self.settings).await
     }
 
     /// The catalog of streams (`discover`).
@@ -173,6 +192,7 @@ impl Connector {
             settings: Arc::new(settings),
             api: self.api.clone(),
             state: Arc::new(Mutex::new(State::default())),
+            rotations: self.rotations.clone(),
         };
         scoped.records(&[StreamName::Pages], SyncMode::FullRefresh)
     }

@@ -24,6 +24,7 @@
 
 pub mod api;
 pub mod catalog;
+mod check;
 pub mod client;
 pub mod config;
 pub mod connector;
@@ -31,6 +32,7 @@ pub mod error;
 pub mod protocol;
 mod read;
 pub mod records;
+pub mod rotation;
 pub mod schema;
 pub mod shape;
 pub mod state;
@@ -43,5 +45,6 @@ pub use connector::{Connector, Read, Records};
 pub use error::{Error, FailureType, InvalidField, Result, StreamFailure};
 pub use protocol::{LogLevel, Message, StreamStatus};
 pub use read::ReadCounters;
+pub use rotation::TokensRotated;
 pub use state::{State, StreamState};
 pub use stream::{StreamName, StreamSet};

@@ -269,7 +269,7 @@ impl State {
         match value {
             Value::Null => {}
             Value::Array(messages) => {
-                for (i, m) in messages.iter().enumerate() {
+                for (i, m) in messages.iter().enumerate().filter(|(_, m)| !m.is_null()) {
                     // Accept both bare state messages and full AirbyteMessage envelopes.
                     let m = m
                         .get("state")
@@ -294,22 +294,28 @@ impl State {
     }
 
     fn add_message(&mut self, field: &str, m: &Value) -> Result<()> {
-        let kind = m
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or(if m.get("stream").is_some() {
-                "STREAM"
-            } else {
-                "LEGACY"
-            });
+        // Members may be present as `null` (Airbyte's platform and PyAirbyte write every
+        // member, `global_` included) and carry counts we do not use (`sourceStats`,
+        // `destinationStats`): a `null` member is an absent one.
+        let member = |name: &str| m.get(name).filter(|v| !v.is_null());
+        let global = member("global").or_else(|| member("global_"));
+        let kind =
+            member("type")
+                .and_then(Value::as_str)
+                .unwrap_or(if member("stream").is_some() {
+                    "STREAM"
+                } else if global.is_some() {
+                    "GLOBAL"
+                } else {
+                    "LEGACY"
+                });
         match kind {
             "STREAM" => {
-                let stream = m.get("stream").unwrap_or(&Value::Null);
+                let stream = member("stream").unwrap_or(&Value::Null);
                 self.add_stream(&format!("{field}.stream"), stream)
             }
             "GLOBAL" => {
-                let states = m
-                    .get("global")
+                let states = global
                     .and_then(|g| g.get("stream_states"))
                     .and_then(Value::as_array);
                 for (j, s) in states.into_iter().flatten().enumerate() {
@@ -399,6 +405,35 @@ mod tests {
         assert_eq!(state.warnings.len(), 1);
         let state = State::from_value(&json!([{"type": "STATE", "state": {"type": "STREAM", "stream": {"stream_descriptor": {"name": "blocks"}, "stream_state": {"last_edited_time": "2026-01-01T00:00:00Z"}}}}])).unwrap();
         assert!(state.get(StreamName::Blocks).is_some());
+    }
+
+    #[test]
+    fn platform_and_pyairbyte_shapes_are_accepted() {
+        let cursor = json!({"last_edited_time": "2026-01-01T00:00:00.000Z"});
+        let state = State::from_value(&json!([
+            // PyAirbyte: every member written, `global_` and `data` null, float counts.
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages", "namespace": null}, "stream_state": cursor},
+             "global_": null, "data": null, "sourceStats": {"recordCount": 12.0}, "destinationStats": null},
+            // The platform: destination counts too.
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "users"}, "stream_state": {}},
+             "sourceStats": {"recordCount": 3.0}, "destinationStats": {"recordCount": 3.0}},
+            // No type, a null stream: a legacy `data` object.
+            {"type": null, "stream": null, "data": {"blocks": cursor}},
+            // A global state under PyAirbyte's member name.
+            {"type": "GLOBAL", "global_": {"shared_state": null, "stream_states": [
+                {"stream_descriptor": {"name": "comments"}, "stream_state": cursor}]}},
+            null
+        ]))
+        .unwrap();
+        for s in [StreamName::Pages, StreamName::Blocks, StreamName::Comments] {
+            assert!(state.get(s).unwrap().cursor.is_some(), "{s}");
+        }
+        assert_eq!(state.get(StreamName::Users), Some(&StreamState::default()));
+        assert!(State::from_value(&json!([])).unwrap() == State::default());
+        let no_type_global = State::from_value(&json!([{"global": {"stream_states": [
+            {"stream_descriptor": {"name": "pages"}, "stream_state": cursor}]}}]))
+        .unwrap();
+        assert!(no_type_global.get(StreamName::Pages).is_some());
     }
 
     #[test]

@@ -1,25 +1,26 @@
 //! `notion-source sync`: a local, queryable SQLite mirror of the workspace, kept current by
 //! incremental runs.
 
-mod db;
 mod progress;
+mod summary;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::Args;
 use futures::StreamExt;
 use notion_streams::{
     Config, Connector, Error, LogLevel, Message, Selection, Settings, State, StreamName, SyncMode,
+    TokensRotated,
 };
-use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
 
-use crate::airbyte::{SharedConfig, connector_with_rotation, load_settings, take_rotated};
+use crate::airbyte::load_settings;
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
-pub(crate) use db::Mirror;
+use notion_mirror::{Error as MirrorError, Mirror, RecordOutcome};
 use progress::Progress;
+use summary::{StreamError, Summary, tenths};
 
 /// Arguments of `sync`.
 #[derive(Debug, Args)]
@@ -81,10 +82,27 @@ pub(crate) async fn run(args: SyncArgs) -> u8 {
 
 /// Runs a sync and returns its summary; `Err` carries the exit code (the error was reported on
 /// stderr).
-pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
+pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     let started = Instant::now();
+    // A summary that cannot be written fails now, not after the sync.
+    if let Some(path) = &job.summary_json
+        && let Err(e) = summary_file_writable(path)
+    {
+        eprintln!(
+            "notion-source: cannot write the summary to {} ({e}); fix --summary-json",
+            path.display()
+        );
+        return Err(EXIT_INVALID_INPUT);
+    }
     let mut mirror = match Mirror::open(&job.db) {
         Ok(m) => m,
+        Err(e @ (MirrorError::NotAMirror(_) | MirrorError::NewerSchema { .. })) => {
+            eprintln!(
+                "notion-source: {} was not changed: {e}; give --db a new file (or an empty one), or the mirror an earlier sync wrote",
+                job.db.display()
+            );
+            return Err(EXIT_INVALID_INPUT);
+        }
         Err(e) => {
             eprintln!(
                 "notion-source: cannot open the database {}: {e}",
@@ -93,20 +111,6 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
             return Err(EXIT_FAILED);
         }
     };
-    match mirror.schema_version() {
-        Ok(v) if v <= 1 => {}
-        Ok(v) => {
-            eprintln!(
-                "notion-source: {} was written by a newer notion-source (schema {v}); upgrade, or sync into a new file",
-                job.db.display()
-            );
-            return Err(EXIT_INVALID_INPUT);
-        }
-        Err(e) => {
-            eprintln!("notion-source: cannot read {}: {e}", job.db.display());
-            return Err(EXIT_FAILED);
-        }
-    }
     let state = if job.full_refresh {
         State::default()
     } else {
@@ -132,8 +136,12 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         SyncMode::Incremental
     };
     let selection = Selection::of(streams.iter().copied(), mode);
-    let shared: SharedConfig = Arc::new(Mutex::new((job.settings.config.clone(), false)));
-    let connector: Connector = match connector_with_rotation(job.settings, &shared) {
+    let config_warnings = job.settings.warnings.clone();
+    let mut tokens = TokenStore {
+        config: job.settings.config.clone(),
+        path: job.config_path.clone(),
+    };
+    let connector = match Connector::new(job.settings) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("notion-source: {e}");
@@ -155,11 +163,32 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     let progress = Progress::new(show_progress, &streams);
     let mut read = connector.read(selection);
     let mut failure: Option<String> = None;
-    let mut warnings = 0u64;
+    let mut summary = Summary {
+        database: job.db.display().to_string(),
+        ..Summary::default()
+    };
+    for warning in &config_warnings {
+        summary.warnings += 1;
+        if !job.quiet {
+            progress.println(&format!("warning: {warning}"));
+        }
+    }
     // Consecutive states (a checkpoint states every stream) are committed together, with the
     // records before them, when the next message is not a state.
     let mut states_to_commit = false;
-    while let Some(message) = read.next().await {
+    loop {
+        // A rotation is stored before the next message is handled.
+        let message = tokio::select! {
+            biased;
+            Some(rotated) = connector.rotated() => {
+                tokens.store(&rotated, &progress);
+                continue;
+            }
+            message = read.next() => match message {
+                Some(m) => m,
+                None => break,
+            },
+        };
         let is_state = matches!(message, Message::State { .. });
         if states_to_commit && !is_state {
             if let Err(e) = mirror.commit() {
@@ -168,17 +197,22 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
             }
             states_to_commit = false;
         }
-        if let Some(config) = take_rotated(&shared)
-            && let Err(e) = persist_rotated(job.config_path.as_deref(), &config)
-        {
-            progress.println(&format!(
-                "warning: OAuth tokens rotated but could not be saved: {e}"
-            ));
-        }
         let written = match &message {
             Message::Record { stream, data, .. } => {
                 progress.record(*stream);
-                mirror.record(*stream, data)
+                match mirror.record(*stream, data) {
+                    Ok(RecordOutcome::NotStored(why)) => {
+                        summary.records_not_stored += 1;
+                        summary.warnings += 1;
+                        if summary.records_not_stored <= NOT_STORED_SHOWN && !job.quiet {
+                            progress.println(&format!(
+                                "warning: a {stream} record was not stored: {why}"
+                            ));
+                        }
+                        Ok(())
+                    }
+                    other => other.map(drop),
+                }
             }
             Message::State { stream, state, .. } => {
                 states_to_commit = true;
@@ -186,15 +220,21 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
             }
             Message::Log { level, message } => {
                 if *level >= LogLevel::Warn {
-                    warnings += 1;
+                    summary.warnings += 1;
                     if !job.quiet {
                         progress.println(&format!("warning: {message}"));
                     }
                 }
                 Ok(())
             }
-            Message::Error { message, .. } => {
+            Message::Error {
+                stream, message, ..
+            } => {
                 progress.println(&format!("error: {message}"));
+                summary.stream_errors.push(StreamError {
+                    stream: stream.map(StreamName::as_str),
+                    message: message.clone(),
+                });
                 Ok(())
             }
             _ => Ok(()),
@@ -212,21 +252,24 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
         failure = Some(format!("cannot write to the database: {e}"));
     }
     let counters = read.counters();
-    let not_shared = counters
-        .not_shared
-        .load(std::sync::atomic::Ordering::Relaxed);
-    let depth_cuts = counters
-        .depth_cuts
-        .load(std::sync::atomic::Ordering::Relaxed);
-    let rows_unread = counters
-        .rows_unread_at_cap
-        .load(std::sync::atomic::Ordering::Relaxed);
+    summary.not_shared = counters.not_shared.load(Ordering::Relaxed);
+    summary.depth_cuts = counters.depth_cuts.load(Ordering::Relaxed);
+    summary.rows_unread_at_query_cap = counters.rows_unread_at_cap.load(Ordering::Relaxed);
+    if let Some(rotated) = connector.take_rotated() {
+        tokens.store(&rotated, &progress);
+    }
     let result = read.finish().await;
-    if let Some(config) = take_rotated(&shared) {
-        let _ = persist_rotated(job.config_path.as_deref(), &config);
+    if let Some(rotated) = connector.take_rotated() {
+        tokens.store(&rotated, &progress);
     }
     progress.finish();
-    let failure = failure.or_else(|| match result {
+    if summary.records_not_stored > NOT_STORED_SHOWN && !job.quiet {
+        eprintln!(
+            "warning: {} records were not stored in all (no string id)",
+            summary.records_not_stored
+        );
+    }
+    let mut failure = failure.or_else(|| match result {
         Ok(()) => None,
         Err(Error::StreamsFailed(s)) => Some(format!(
             "streams failed: {}",
@@ -240,39 +283,35 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     // Records after the last state are not covered by it: drop them, the next run reads them.
     let _ = mirror.rollback();
     let http = connector.http_stats();
-    let counts = mirror.counts().unwrap_or_default();
-    let summary = json!({
-        "status": if failure.is_none() { "succeeded" } else { "failed" },
-        "records": progress.records_json(),
-        "rows": counts.iter().map(|(t, n)| (t.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "requests": http.requests,
-        "retries": http.retries,
-        "rate_limited": http.rate_limited,
-        "requests_per_second": (http.requests as f64 / started.elapsed().as_secs_f64().max(0.001) * 10.0).round() / 10.0,
-        "rate_limit_pauses": http.pauses,
-        "not_shared": not_shared,
-        "depth_cuts": depth_cuts,
-        "rows_unread_at_query_cap": rows_unread,
-        "warnings": warnings,
-        "duration_seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        "database": job.db.display().to_string(),
-        "error": failure,
-    });
+    let elapsed = started.elapsed().as_secs_f64();
+    summary.status = if failure.is_none() {
+        "succeeded"
+    } else {
+        "failed"
+    };
+    summary.records = progress.records_by_stream();
+    summary.rows = mirror.counts().unwrap_or_default().into_iter().collect();
+    summary.requests = http.requests;
+    summary.retries = http.retries;
+    summary.rate_limited = http.rate_limited;
+    summary.requests_per_second = tenths(http.requests as f64 / elapsed.max(0.001));
+    summary.rate_limit_pauses = http.pauses;
+    summary.duration_seconds = tenths(elapsed);
+    summary.error = failure.clone();
     let _ = mirror.finish_run(
         run_id,
-        if failure.is_none() {
-            "succeeded"
-        } else {
-            "failed"
-        },
-        &summary,
+        summary.status,
+        &serde_json::to_value(&summary).unwrap_or_default(),
         failure.as_deref(),
     );
-    if let Some(path) = &job.summary_json {
-        write_summary(path, &summary);
-    }
     if !job.quiet {
-        eprint!("{}", progress::render_summary(&summary));
+        eprint!("{}", summary.render());
+    }
+    if let Some(path) = &job.summary_json
+        && let Err(e) = write_summary(path, &summary)
+    {
+        let message = format!("cannot write the summary to {}: {e}", path.display());
+        failure.get_or_insert(message);
     }
     match failure {
         None => Ok(summary),
@@ -283,26 +322,56 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Value, u8> {
     }
 }
 
+/// Warnings printed about records not stored, before only their count is.
+const NOT_STORED_SHOWN: u64 = 10;
+
+/// Checks that the summary file can be written (creating it when it does not exist), so that a
+/// wrong path fails before the sync.
+fn summary_file_writable(path: &Path) -> std::io::Result<()> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map(drop)
+}
+
 /// Writes the summary as JSON to a file, or to stdout for `-` (`sync` writes nothing else there).
 #[allow(clippy::print_stdout)]
-fn write_summary(path: &Path, summary: &Value) {
-    let text = serde_json::to_string_pretty(summary).unwrap_or_default();
+fn write_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
     if path.as_os_str() == "-" {
         println!("{text}");
-    } else if let Err(e) = std::fs::write(path, text + "\n") {
-        eprintln!("notion-source: cannot write {}: {e}", path.display());
+        Ok(())
+    } else {
+        std::fs::write(path, text + "\n")
     }
 }
 
-/// Writes rotated OAuth tokens back into the configuration file, atomically.
-fn persist_rotated(path: Option<&Path>, config: &Config) -> std::io::Result<()> {
-    let Some(path) = path else { return Ok(()) };
-    let text = serde_json::to_string_pretty(config).map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")?;
-    // Keep the file's permissions (it holds secrets).
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(&tmp, meta.permissions())?;
+/// Where `sync` stores rotated OAuth tokens: the configuration file it was given.
+struct TokenStore {
+    /// The configuration as last stored.
+    config: Config,
+    /// The configuration file (none for the demo).
+    path: Option<PathBuf>,
+}
+
+impl TokenStore {
+    /// Writes the rotated tokens into the configuration file at once (write-then-rename,
+    /// keeping its permissions). A failure is reported loudly: the previous refresh token no
+    /// longer works.
+    fn store(&mut self, rotated: &TokensRotated, progress: &Progress) {
+        rotated.apply_to(&mut self.config);
+        let Some(path) = &self.path else { return };
+        if let Err(e) = crate::config_file::write(path, &self.config) {
+            progress.println(&format!(
+                "error: Notion rotated the OAuth tokens but {} could not be rewritten ({e}); \
+                 the refresh token it holds no longer works: authorize the integration again \
+                 after this sync",
+                path.display()
+            ));
+        }
     }
-    std::fs::rename(&tmp, path)
 }

@@ -1,11 +1,10 @@
-//! Progress on stderr while a sync runs, and the end-of-sync summary.
+//! Progress on stderr while a sync runs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use notion_streams::{HttpStats, StreamName};
-use serde_json::{Map, Value, json};
 
 /// A one-line live view: records per stream, requests, current rate, rate-limit waits.
 pub(crate) struct Progress {
@@ -83,61 +82,15 @@ impl Progress {
     }
 
     /// Records emitted per stream.
-    pub(crate) fn records_json(&self) -> Map<String, Value> {
+    pub(crate) fn records_by_stream(&self) -> std::collections::BTreeMap<&'static str, u64> {
         self.streams
             .iter()
             .map(|s| {
                 (
-                    s.as_str().to_owned(),
-                    json!(self.records[*s as usize].load(Ordering::Relaxed)),
+                    s.as_str(),
+                    self.records[*s as usize].load(Ordering::Relaxed),
                 )
             })
             .collect()
     }
-}
-
-/// The summary as text for a person.
-pub(crate) fn render_summary(s: &Value) -> String {
-    let mut out = String::new();
-    let status = s["status"].as_str().unwrap_or("?");
-    out.push_str(&format!(
-        "\nSync {status} in {:.1}s → {}\n",
-        s["duration_seconds"].as_f64().unwrap_or(0.0),
-        s["database"].as_str().unwrap_or("")
-    ));
-    out.push_str("  records this run:");
-    if let Some(records) = s["records"].as_object() {
-        for (k, v) in records {
-            out.push_str(&format!("  {k} {v}"));
-        }
-    }
-    out.push('\n');
-    out.push_str("  rows in the mirror:");
-    if let Some(rows) = s["rows"].as_object() {
-        for (k, v) in rows {
-            out.push_str(&format!("  {k} {v}"));
-        }
-    }
-    out.push('\n');
-    out.push_str(&format!(
-        "  requests {} ({:.1}/s) · retries {} · 429s {}\n",
-        s["requests"],
-        s["requests_per_second"].as_f64().unwrap_or(0.0),
-        s["retries"],
-        s["rate_limited"]
-    ));
-    out.push_str(&format!(
-        "  not shared with the integration {} · blocks cut by max_block_depth {} · warnings {}\n",
-        s["not_shared"], s["depth_cuts"], s["warnings"]
-    ));
-    if s["rows_unread_at_query_cap"].as_u64().unwrap_or(0) > 0 {
-        out.push_str(&format!(
-            "  rows not read: more than 10,000 rows share one last_edited_time in {} data source(s)\n",
-            s["rows_unread_at_query_cap"]
-        ));
-    }
-    if let Some(e) = s["error"].as_str() {
-        out.push_str(&format!("  error: {e}\n"));
-    }
-    out
 }

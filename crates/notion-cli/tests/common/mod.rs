@@ -144,10 +144,20 @@ pub fn parse_lines(stdout: &str) -> Vec<Value> {
 
 /// Runs the binary to completion (off the async runtime, so the in-process fake keeps serving).
 pub async fn run(args: Vec<String>) -> Run {
+    run_with_env(args, &[]).await
+}
+
+/// Runs the binary with environment variables set (`RUST_LOG` is unset unless given).
+pub async fn run_with_env(args: Vec<String>, env: &[(&str, &str)]) -> Run {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         let out = Command::new(BIN)
             .args(&args)
             .env_remove("RUST_LOG")
+            .envs(env)
             .output()
             .expect("binary runs");
         let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");

@@ -1,0 +1,46 @@
+//! A local SQLite mirror of a Notion workspace, written from the records of `notion-streams`.
+//!
+//! One table per stream (`users`, `databases`, `data_sources`, `pages`, `blocks`, `comments`)
+//! holds each record's raw JSON (`raw`) and the typed columns people query (ids, parent, type,
+//! title or plain text, times, `in_trash`). `sync_state` holds the connector's state and
+//! `sync_runs` the history of runs.
+//!
+//! [`Mirror::open`] creates a mirror in a new or empty file and opens one it wrote before (a
+//! marker in `meta`); any other file is refused untouched. Records are upserted inside a
+//! transaction that the caller commits once the STATE covering them is stored
+//! ([`Mirror::state`] then [`Mirror::commit`]); [`Mirror::rollback`] drops the records no state
+//! covers. A sync killed at any point and run again therefore ends with the
+//! same content as an uninterrupted one. A record without a primary key is not stored and
+//! [`Mirror::record`] says so ([`RecordOutcome::NotStored`]); a run left `running` by a killed
+//! sync is marked `interrupted` when the next one starts.
+//!
+//! ```
+//! use notion_mirror::{Mirror, RecordOutcome};
+//! use notion_streams::StreamName;
+//! use serde_json::json;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let mut mirror = Mirror::open(&dir.path().join("notion.db"))?;
+//! let run = mirror.start_run("incremental")?;
+//! let user = r#"{"object":"user","id":"u1","name":"Ada","type":"person"}"#;
+//! assert_eq!(mirror.record(StreamName::Users, user)?, RecordOutcome::Stored);
+//! let no_id = r#"{"object":"user","name":"Nobody"}"#;
+//! assert!(matches!(mirror.record(StreamName::Users, no_id)?, RecordOutcome::NotStored(_)));
+//! mirror.state(StreamName::Users, &json!({}))?;
+//! mirror.commit()?;
+//! mirror.finish_run(run, "succeeded", &json!({"status": "succeeded"}), None)?;
+//! assert_eq!(mirror.counts()?[0], ("users", 1));
+//! assert!(mirror.load_state()?.get(StreamName::Users).is_some());
+//! # Ok(())
+//! # }
+//! ```
+
+mod columns;
+pub mod error;
+mod mirror;
+mod schema;
+
+pub use error::{Error, Result};
+pub use mirror::{Mirror, RecordOutcome};
+pub use schema::SCHEMA_VERSION;
