@@ -16,7 +16,16 @@ pub(crate) enum Value {
 pub(crate) fn mapping(entries: &[(String, Value)]) -> String {
     let mut out = String::new();
     for (key, value) in entries {
-        scalar(&mut out, key);
+        let mut written = String::new();
+        scalar(&mut written, key);
+        // An implicit key is at most 1024 characters; longer ones are written explicitly.
+        if written.chars().count() > 1000 {
+            out.push_str("? ");
+            out.push_str(&written);
+            out.push('\n');
+        } else {
+            out.push_str(&written);
+        }
         out.push(':');
         match value {
             Value::List(items) if items.is_empty() => out.push_str(" []\n"),
@@ -188,6 +197,13 @@ mod tests {
         ] {
             assert_eq!(s(text), want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn long_keys_are_explicit() {
+        let key = "k".repeat(1200);
+        let text = mapping(&[(key.clone(), Value::Bool(true))]);
+        assert_eq!(text, format!("? {key}\n: true\n"));
     }
 
     #[test]
