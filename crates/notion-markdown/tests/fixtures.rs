@@ -130,3 +130,26 @@ fn front_matter_is_valid_yaml_text() {
     assert_eq!(without.markdown, rendered.body);
     assert_eq!(without.front_matter, rendered.front_matter);
 }
+
+#[test]
+fn a_block_read_twice_renders_once_with_its_last_content() {
+    let fixture = fixture("lists");
+    let mut tree = fixture.tree();
+    let (first, parent, position) = fixture.blocks[0].clone();
+    let mut again = first.clone();
+    if let Some(notion_model::BlockKind::BulletedListItem(item)) = &mut again.kind {
+        item.rich_text = Some(vec![notion_model::RichText::plain("Lacinato kale, edited")]);
+    }
+    assert!(tree.insert(again, parent, position).is_some());
+    assert_eq!(tree.len(), fixture.blocks.len());
+    let rendered = render_page(None, &tree, &fixture.resolver, &RenderOptions::default());
+    assert!(
+        rendered
+            .body
+            .starts_with("- Lacinato kale, edited\n  - Curly kale\n"),
+        "{}",
+        rendered.body
+    );
+    assert_eq!(rendered.body.matches("Lacinato kale, edited").count(), 1);
+    assert!(!rendered.body.contains("- Lacinato kale\n"));
+}
