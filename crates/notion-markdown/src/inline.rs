@@ -455,6 +455,17 @@ impl Mark {
         }
         out
     }
+
+    /// Whether `marks` carry this mark.
+    fn in_marks(self, marks: Marks) -> bool {
+        match self {
+            Mark::Link(id) => marks.link == id,
+            Mark::Bold => marks.bits & BOLD != 0,
+            Mark::Italic => marks.bits & ITALIC != 0,
+            Mark::Strike => marks.bits & STRIKE != 0,
+            Mark::Underline => marks.bits & UNDERLINE != 0,
+        }
+    }
 }
 
 /// How an emphasis or link is written.
@@ -492,7 +503,7 @@ fn tokens(segments: &[Segment<'_>], ctx: Context, math: &[String]) -> Vec<Token>
         let wanted = Mark::of(segment.marks);
         let keep = stack
             .iter()
-            .take_while(|(mark, _)| wanted.contains(mark))
+            .take_while(|(mark, _)| mark.in_marks(segment.marks))
             .count();
         while stack.len() > keep {
             if let Some((_, open)) = stack.pop() {
@@ -506,7 +517,7 @@ fn tokens(segments: &[Segment<'_>], ctx: Context, math: &[String]) -> Vec<Token>
             .map(|(order, mark)| {
                 let lasts = segments[i..]
                     .iter()
-                    .take_while(|s| Mark::of(s.marks).contains(mark))
+                    .take_while(|s| mark.in_marks(s.marks))
                     .count();
                 (usize::MAX - lasts, order, *mark)
             })
