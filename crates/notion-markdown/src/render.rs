@@ -26,6 +26,9 @@ use crate::language;
 use crate::plain::rich_text_plain;
 use crate::{PageTree, RenderOptions, Resolver};
 
+/// The most columns a table's declared width adds to its rows' own cells.
+const MAX_DECLARED_COLUMNS: usize = 256;
+
 /// What rendering the blocks produced.
 pub(crate) struct Body {
     pub(crate) markdown: String,
@@ -874,10 +877,12 @@ impl<'a> Renderer<'a> {
             }
         }
         if !rows.is_empty() {
+            // The declared width pads short rows, within reason: it is input, not a promise.
             let declared = table
                 .table_width
                 .and_then(|w| usize::try_from(w).ok())
-                .unwrap_or(0);
+                .unwrap_or(0)
+                .min(MAX_DECLARED_COLUMNS);
             let width = rows
                 .iter()
                 .map(Vec::len)

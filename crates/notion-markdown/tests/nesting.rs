@@ -140,3 +140,37 @@ fn a_synced_block_inside_its_own_original_stops() {
     );
     assert_eq!(rendered.unrendered, ["synced_block"]);
 }
+
+#[test]
+fn a_huge_declared_table_width_is_not_trusted() {
+    use notion_model::block::{Table, TableRow};
+    let mut tree = PageTree::new(PAGE);
+    let table = Table {
+        table_width: Some(u64::MAX),
+        has_column_header: Some(true),
+        has_row_header: Some(false),
+        extra: Default::default(),
+    };
+    tree.insert(
+        Block::new(
+            Id::from_u128(1),
+            Parent::page(PAGE),
+            BlockKind::Table(table),
+        ),
+        PAGE,
+        0,
+    );
+    let row = TableRow::new(vec![vec![RichText::plain("a")], vec![RichText::plain("b")]]);
+    tree.insert(
+        Block::new(
+            Id::from_u128(2),
+            Parent::block(Id::from_u128(1)),
+            BlockKind::TableRow(row),
+        ),
+        Id::from_u128(1),
+        0,
+    );
+    let body = render_page(None, &tree, &NoResolver, &RenderOptions::default()).body;
+    assert!(body.starts_with("| a | b |"), "{body}");
+    assert!(body.len() < 4096, "{}", body.len());
+}
