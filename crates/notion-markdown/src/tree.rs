@@ -13,7 +13,7 @@ use crate::Error;
 /// a time). Nothing given is lost when rendering: a block whose parent is missing is rendered
 /// after the page's content, as are blocks caught in a cycle of parents. Inserting a block
 /// again replaces it (and moves it, if its parent or position changed). Siblings at the same
-/// position keep the order they were inserted in.
+/// position are ordered by id, so the output never depends on the order of insertion.
 ///
 /// ```
 /// use notion_markdown::PageTree;
@@ -35,9 +35,8 @@ use crate::Error;
 pub struct PageTree {
     root: Id,
     nodes: HashMap<Id, Node>,
-    /// Children of each parent, ordered by `(position, seq)`.
+    /// Children of each parent, ordered by `(position, id)`.
     children: HashMap<Id, Vec<Id>>,
-    next_seq: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -45,8 +44,6 @@ struct Node {
     block: Block,
     parent: Id,
     position: u32,
-    /// Insertion order: breaks ties between equal positions, orders orphans.
-    seq: u64,
 }
 
 impl PageTree {
@@ -56,7 +53,6 @@ impl PageTree {
             root,
             nodes: HashMap::new(),
             children: HashMap::new(),
-            next_seq: 0,
         }
     }
 
@@ -75,18 +71,13 @@ impl PageTree {
             }
             old.block
         });
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let key = (position, seq);
+        let key = (position, id);
         let siblings = self.children.entry(parent).or_default();
         let nodes = &self.nodes;
         let at = siblings
             .binary_search_by(|s| {
-                nodes
-                    .get(s)
-                    .map(|n| (n.position, n.seq))
-                    .unwrap_or_default()
-                    .cmp(&key)
+                let position = nodes.get(s).map_or(0, |n| n.position);
+                (position, *s).cmp(&key)
             })
             .unwrap_or_else(|at| at);
         siblings.insert(at, id);
@@ -96,7 +87,6 @@ impl PageTree {
                 block,
                 parent,
                 position,
-                seq,
             },
         );
         previous
@@ -235,12 +225,12 @@ mod tests {
     }
 
     #[test]
-    fn orders_by_position_then_insertion() {
+    fn orders_by_position_then_id() {
         let root = Id::from_u128(100);
         let mut tree = PageTree::new(root);
-        tree.insert(para(3, root, "c"), root, 2);
-        tree.insert(para(1, root, "a"), root, 0);
         tree.insert(para(4, root, "c2"), root, 2);
+        tree.insert(para(1, root, "a"), root, 0);
+        tree.insert(para(3, root, "c"), root, 2);
         tree.insert(para(2, root, "b"), root, 1);
         assert_eq!(texts(&tree, root), ["a", "b", "c", "c2"]);
     }
