@@ -166,8 +166,13 @@ pub struct PassState {
 /// The state of one stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamState {
-    /// Objects edited at or after this time are read by the next incremental sync.
+    /// Objects edited at or after this time are read by the next incremental sync
+    /// (`last_edited_time`).
     pub cursor: Option<DateTime<Utc>>,
+    /// For blocks and comments, whose records carry the content version of the read that
+    /// emitted them: the version of the last complete read (`_content_version`, the stream's
+    /// cursor field). Every record the next read emits has a newer one.
+    pub version: Option<DateTime<Utc>>,
     /// The progress of an unfinished sync.
     pub pass: Option<PassState>,
 }
@@ -180,6 +185,9 @@ impl Serialize for StreamState {
         let mut map = s.serialize_map(None)?;
         if let Some(c) = self.cursor {
             map.serialize_entry("last_edited_time", &format_time(c))?;
+        }
+        if let Some(v) = self.version {
+            map.serialize_entry(crate::stream::CONTENT_VERSION, &format_time(v))?;
         }
         if let Some(p) = &self.pass {
             map.serialize_entry("pass", p)?;
@@ -196,35 +204,41 @@ impl StreamState {
 
     fn from_value(stream: StreamName, field: &str, value: &Value) -> Result<Option<Self>> {
         let bad = |sub: &str, problem: String| {
-            Err(Error::State(InvalidField::new(
+            Error::State(InvalidField::new(
                 format!("{field}{sub}"),
                 problem,
                 format!(
                     "pass the STATE messages the connector emitted for `{stream}`, or drop the stream's state to sync it from the start"
                 ),
-            )))
+            ))
         };
         let obj = match value {
             Value::Null => return Ok(None),
             Value::Object(o) => o,
-            other => return bad("", format!("is {other}, not an object")),
+            other => return Err(bad("", format!("is {other}, not an object"))),
         };
-        let cursor = match obj.get("last_edited_time") {
-            None | Some(Value::Null) => None,
+        let time = |key: &str| match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => match parse_time(s) {
-                Some(t) => Some(t),
-                None => return bad(".last_edited_time", format!("is {s:?}, not a timestamp")),
+                Some(t) => Ok(Some(t)),
+                None => Err(bad(&format!(".{key}"), format!("is {s:?}, not a timestamp"))),
             },
-            Some(other) => return bad(".last_edited_time", format!("is {other}, not a string")),
+            Some(other) => Err(bad(&format!(".{key}"), format!("is {other}, not a string"))),
         };
+        let cursor = time("last_edited_time")?;
+        let version = time(crate::stream::CONTENT_VERSION)?;
         let pass = match obj.get("pass") {
             None | Some(Value::Null) => None,
             Some(v) => match serde_json::from_value::<PassState>(v.clone()) {
                 Ok(p) => Some(p),
-                Err(e) => return bad(".pass", format!("is not a sync progress object ({e})")),
+                Err(e) => return Err(bad(".pass", format!("is not a sync progress object ({e})"))),
             },
         };
-        Ok(Some(StreamState { cursor, pass }))
+        Ok(Some(StreamState {
+            cursor,
+            version,
+            pass,
+        }))
     }
 }
 
@@ -387,6 +401,7 @@ mod tests {
     fn per_stream_messages_round_trip() {
         let st = StreamState {
             cursor: parse_time("2026-07-04T09:08:00.000Z"),
+            version: None,
             pass: None,
         };
         let msg = json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": st.to_value()}}]);
@@ -464,6 +479,7 @@ mod tests {
         );
         let st = StreamState {
             cursor: None,
+            version: None,
             pass: Some(PassState {
                 started_at: parse_time("2026-01-02T00:00:00.000Z").unwrap(),
                 lower: None,

@@ -40,6 +40,7 @@ pub(crate) mod bounds;
 mod comments;
 mod content;
 mod discovery;
+mod document;
 mod page;
 pub(crate) mod progress;
 mod registry;
@@ -69,7 +70,9 @@ use crate::config::Settings;
 use crate::error::{Error, Result, StreamFailure};
 use crate::protocol::{LogLevel, Message, StreamStatus};
 use crate::shape::RawObject;
-use crate::state::{PassState, SourceKey, SourceProgress, State, StreamState, parse_time};
+use crate::state::{
+    PassState, SourceKey, SourceProgress, State, StreamState, format_time, parse_time,
+};
 use crate::stream::StreamName;
 
 use bounds::{Bounds, PAGE_STREAMS};
@@ -148,6 +151,8 @@ pub(crate) struct Reader {
     resuming: bool,
     pages: Mutex<PageSet>,
     registry: Mutex<registry::Registry>,
+    /// What documents refer to (read only when the `page_markdown` stream is).
+    references: Mutex<document::References>,
     failed: [AtomicBool; StreamName::COUNT],
 }
 
@@ -207,7 +212,7 @@ impl Reader {
         out: Sink,
         counters: Arc<ReadCounters>,
     ) -> Self {
-        let bounds = Bounds::new(&selection, &input, settings.start_date);
+        let bounds = Bounds::new(&selection, &input, settings.start_date, settings.lookback);
         let resumed = resumable_pass(&selection, &input);
         let resuming = resumed.is_some();
         let (pass, resume, pending, databases, data_sources) = match resumed {
@@ -252,6 +257,7 @@ impl Reader {
                 ..PageSet::default()
             }),
             registry: Mutex::new(registry::Registry::resumed(databases, data_sources)),
+            references: Mutex::new(document::References::default()),
             failed: Default::default(),
         }
     }
@@ -348,8 +354,8 @@ impl Reader {
             }
             break;
         }
-        if self.selection.contains(StreamName::Pages)
-            && self.bounds.get(StreamName::Pages).is_some()
+        if needs_pages
+            && self.bounds.min_pages().is_some()
             && self.settings.database_ids.is_empty()
         {
             self.read_trashed_pages().await?;
@@ -363,6 +369,11 @@ impl Reader {
         if pass.started_at.is_none() {
             pass.started_at = Some(self.api.server_time().unwrap_or_else(Utc::now));
         }
+    }
+
+    /// The content version of this read: its start (server time), the same for every record.
+    pub(crate) fn content_version(&self) -> String {
+        format_time(lock(&self.pass).started_at.unwrap_or_else(Utc::now))
     }
 
     /// Sets (or clears) the progress of a source of pages.
@@ -439,18 +450,26 @@ impl Reader {
             let state = if !s.is_incremental() {
                 StreamState::default()
             } else {
-                let previous = bounds::input_cursor(&self.selection, &self.input, s);
+                let lookback = self.settings.lookback;
+                let previous = bounds::input_cursor(&self.selection, &self.input, s, lookback);
+                let previous_version = bounds::input_version(&self.selection, &self.input, s);
                 let cursor = if done {
-                    Some(bounds::next_cursor(
-                        started,
-                        self.settings.lookback,
-                        previous,
-                    ))
+                    Some(bounds::next_cursor(started, lookback, previous))
                 } else {
                     previous
                 };
+                let version = if s.cursor_field() == Some(crate::stream::CONTENT_VERSION) {
+                    match (done, previous_version) {
+                        (true, Some(v)) => Some(v.max(started)),
+                        (true, None) => Some(started),
+                        (false, v) => v,
+                    }
+                } else {
+                    None
+                };
                 StreamState {
                     cursor,
+                    version,
                     pass: if PAGE_STREAMS.contains(&s) {
                         pass.clone()
                     } else {
