@@ -3,8 +3,7 @@
 
 pub use notion_model::{
     Block, Comment, DataSource, Database, GetPagePropertyResponse, List, Page, PageMarkdown,
-    PropertyItemList,
-    SearchResponse, SearchResult, User,
+    PropertyItemList, SearchResponse, SearchResult, User,
 };
 
 /// A page of users.

@@ -416,6 +416,7 @@ mod tests {
                 cursor: crate::state::parse_time("2026-01-01T00:00:00.000Z"),
                 version: None,
                 pass: None,
+                known: None,
             },
             record_count: 3,
         };

@@ -11,6 +11,8 @@ use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use notion_model::{Id, Timestamp};
+
+use crate::idset::IdSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -175,6 +177,33 @@ pub struct StreamState {
     pub version: Option<DateTime<Utc>>,
     /// The progress of an unfinished sync.
     pub pass: Option<PassState>,
+    /// For pages: what the last inventory found, to tell deletions and late shares.
+    pub known: Option<Known>,
+}
+
+/// The objects a destination holds, as of the last inventory (see `docs/streams.md`,
+/// deletions): what the next inventory compares with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Known {
+    /// When the inventory was taken (server time).
+    #[serde(with = "notion_time")]
+    pub at: DateTime<Utc>,
+    /// Pages (rows included), in the trash or not.
+    pub pages: IdSet,
+    /// Data sources.
+    pub data_sources: IdSet,
+    /// Databases.
+    pub databases: IdSet,
+}
+
+impl Known {
+    /// The size of its serialized form, roughly, in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.pages.encoded_len()
+            + self.data_sources.encoded_len()
+            + self.databases.encoded_len()
+            + 128
+    }
 }
 
 impl Serialize for StreamState {
@@ -191,6 +220,9 @@ impl Serialize for StreamState {
         }
         if let Some(p) = &self.pass {
             map.serialize_entry("pass", p)?;
+        }
+        if let Some(k) = &self.known {
+            map.serialize_entry("known", k)?;
         }
         map.end()
     }
@@ -221,7 +253,10 @@ impl StreamState {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => match parse_time(s) {
                 Some(t) => Ok(Some(t)),
-                None => Err(bad(&format!(".{key}"), format!("is {s:?}, not a timestamp"))),
+                None => Err(bad(
+                    &format!(".{key}"),
+                    format!("is {s:?}, not a timestamp"),
+                )),
             },
             Some(other) => Err(bad(&format!(".{key}"), format!("is {other}, not a string"))),
         };
@@ -234,10 +269,18 @@ impl StreamState {
                 Err(e) => return Err(bad(".pass", format!("is not a sync progress object ({e})"))),
             },
         };
+        let known = match obj.get("known") {
+            None | Some(Value::Null) => None,
+            Some(v) => match serde_json::from_value::<Known>(v.clone()) {
+                Ok(k) => Some(k),
+                Err(e) => return Err(bad(".known", format!("is not an inventory ({e})"))),
+            },
+        };
         Ok(Some(StreamState {
             cursor,
             version,
             pass,
+            known,
         }))
     }
 }
@@ -403,6 +446,7 @@ mod tests {
             cursor: parse_time("2026-07-04T09:08:00.000Z"),
             version: None,
             pass: None,
+            known: None,
         };
         let msg = json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": st.to_value()}}]);
         let state = State::from_value(&msg).unwrap();
@@ -487,6 +531,12 @@ mod tests {
                 pending_pages: vec![],
                 databases: vec![Id::from_u128(2)],
                 data_sources: vec![],
+            }),
+            known: Some(Known {
+                at: parse_time("2026-01-01T00:00:00.000Z").unwrap(),
+                pages: [Id::from_u128(7), Id::from_u128(8)].into_iter().collect(),
+                data_sources: IdSet::new(),
+                databases: [Id::from_u128(9)].into_iter().collect(),
             }),
         };
         let parsed = StreamState::from_value(StreamName::Pages, "s", &st.to_value())

@@ -143,6 +143,7 @@ mod tests {
                     cursor: Some(t(c)),
                     version: None,
                     pass: None,
+                    known: None,
                 }),
             );
         }

@@ -116,7 +116,9 @@ impl Reader {
                             self.out
                                 .log(
                                     LogLevel::Warn,
-                                    format!("a block of page {page} is left out of its document: {e}"),
+                                    format!(
+                                        "a block of page {page} is left out of its document: {e}"
+                                    ),
                                 )
                                 .await?;
                         }
@@ -184,7 +186,8 @@ impl Reader {
             self.emit_rendered_document(document, tree).await?;
         }
         let blocks = walk.emit_blocks && !self.has_failed(StreamName::Blocks);
-        let comments = walk.comments != CommentsMode::None && !self.has_failed(StreamName::Comments);
+        let comments =
+            walk.comments != CommentsMode::None && !self.has_failed(StreamName::Comments);
         if blocks || comments {
             self.out
                 .send(Message::PageContent {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::bounds::PAGE_STREAMS;
 use super::source::SourceKind;
-use super::{Reader, is_listing_loop, is_unavailable, timestamp};
+use super::{Reader, is_listing_loop, is_unavailable, lock, timestamp};
 use crate::api::{Direction, ListRequest, SearchRequest};
 use crate::error::Result;
 use crate::protocol::Message;
@@ -105,7 +105,8 @@ impl Reader {
             })
             .await?;
         if let Ok(observed) = notion_model::Timestamp::parse(&version) {
-            self.emit_document_tombstone(id, &observed, "trashed").await?;
+            self.emit_document_tombstone(id, &observed, "trashed")
+                .await?;
         }
         Ok(())
     }
@@ -135,13 +136,17 @@ impl Reader {
                     continue;
                 }
                 let Some(ts) = timestamp(&obj) else { continue };
-                if !self.bounds.admits_page(ts) {
+                let lists_everything = lock(&self.inventory).lists_everything();
+                if !self.bounds.admits_page(ts) && !lists_everything {
                     return Ok(());
                 }
                 let Some(id) = self.object_id(&obj, "a trashed page", SEARCH).await? else {
                     continue;
                 };
-                self.page_trashed(id, &obj).await?;
+                lock(&self.inventory).listed(id);
+                if self.bounds.admits_page(ts) {
+                    self.page_trashed(id, &obj).await?;
+                }
             }
         }
         Ok(())

@@ -175,7 +175,8 @@ impl Reader {
                 .map(Some)
                 .map_err(|e| malformed("a page as Markdown", e)),
             Err(e) if is_unavailable(&e) => {
-                self.not_shared(&format!("the Markdown of {id}"), &e).await?;
+                self.not_shared(&format!("the Markdown of {id}"), &e)
+                    .await?;
                 Ok(None)
             }
             Err(e) => Err(e),

@@ -263,6 +263,21 @@ impl MemoryApi {
         self
     }
 
+    /// Deletes a page for good: gone from every listing, 404 when retrieved.
+    pub(crate) fn delete(&self, n: u128) -> &Self {
+        let mut ws = self.ws();
+        ws.pages.remove(&id(n));
+        ws.errors.insert(id(n), 404);
+        drop(ws);
+        self
+    }
+
+    /// Keeps a page out of search results (search is not a complete index).
+    pub(crate) fn hide(&self, n: u128) -> &Self {
+        self.ws().hidden.insert(id(n));
+        self
+    }
+
     /// Moves a page to the trash.
     pub(crate) fn trash(&self, n: u128) -> &Self {
         let mut ws = self.ws();

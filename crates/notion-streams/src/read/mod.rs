@@ -41,6 +41,7 @@ mod comments;
 mod content;
 mod discovery;
 mod document;
+mod inventory;
 mod page;
 pub(crate) mod progress;
 mod registry;
@@ -153,6 +154,8 @@ pub(crate) struct Reader {
     registry: Mutex<registry::Registry>,
     /// What documents refer to (read only when the `page_markdown` stream is).
     references: Mutex<document::References>,
+    /// Ids for the inventory.
+    inventory: Mutex<inventory::Inventory>,
     failed: [AtomicBool; StreamName::COUNT],
 }
 
@@ -240,6 +243,17 @@ impl Reader {
             ),
         };
         let concurrency = settings.config.concurrency.max(1) as usize;
+        let incremental_pages =
+            Reader::incremental_pages(&selection) && settings.database_ids.is_empty();
+        let inventory = inventory::Inventory::new(
+            settings.inventory,
+            incremental_pages,
+            input
+                .get(StreamName::Pages)
+                .and_then(|s| s.known.clone())
+                .filter(|_| incremental_pages),
+            api.server_time().unwrap_or_else(Utc::now),
+        );
         Reader {
             api,
             settings,
@@ -258,6 +272,7 @@ impl Reader {
             }),
             registry: Mutex::new(registry::Registry::resumed(databases, data_sources)),
             references: Mutex::new(document::References::default()),
+            inventory: Mutex::new(inventory),
             failed: Default::default(),
         }
     }
@@ -354,12 +369,11 @@ impl Reader {
             }
             break;
         }
-        if needs_pages
-            && self.bounds.min_pages().is_some()
-            && self.settings.database_ids.is_empty()
+        if needs_pages && self.bounds.min_pages().is_some() && self.settings.database_ids.is_empty()
         {
             self.read_trashed_pages().await?;
         }
+        self.confirm_inventory().await?;
         Ok(())
     }
 
@@ -394,15 +408,18 @@ impl Reader {
         self.resume.get(key)
     }
 
-    /// Emits a checkpoint when a stream has emitted `checkpoint_interval` records since its last.
+    /// Emits a checkpoint when a stream has emitted `checkpoint_interval` records since its
+    /// last, and (when the pages state carries an inventory) at least twice the inventory's size
+    /// in records since the last checkpoint, so states stay a small part of the output.
     pub(crate) async fn maybe_checkpoint(&self) -> Result<()> {
         let n = u64::from(self.settings.config.checkpoint_interval);
-        if self
+        let due = self
             .selection
             .streams()
             .iter()
-            .any(|s| self.out.since_state(s) >= n)
-        {
+            .any(|s| self.out.since_state(s) >= n);
+        let inventory_bytes = lock(&self.inventory).encoded_len() as u64;
+        if due && self.out.bytes_since_checkpoint() >= 2 * inventory_bytes {
             self.checkpoint(false).await?;
         }
         Ok(())
@@ -441,6 +458,7 @@ impl Reader {
     /// Emits the state of every selected stream that has not failed. `done`: the pass is
     /// complete and cursors move.
     async fn checkpoint(&self, done: bool) -> Result<()> {
+        self.out.checkpointed();
         let pass = (!done).then(|| self.pass_snapshot());
         let started = lock(&self.pass).started_at.unwrap_or_else(Utc::now);
         for s in self.selection.streams().iter() {
@@ -467,6 +485,15 @@ impl Reader {
                 } else {
                     None
                 };
+                let known = if s == StreamName::Pages {
+                    if done {
+                        self.final_inventory()
+                    } else {
+                        lock(&self.inventory).checkpointed()
+                    }
+                } else {
+                    None
+                };
                 StreamState {
                     cursor,
                     version,
@@ -475,6 +502,7 @@ impl Reader {
                     } else {
                         None
                     },
+                    known,
                 }
             };
             self.out.state(s, state).await?;

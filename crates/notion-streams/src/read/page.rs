@@ -80,8 +80,17 @@ enum Kind {
 
 impl Reader {
     /// Processes one page given as Notion sent it: its record, its blocks, its comments and its
-    /// document.
+    /// document (those the read's bounds admit).
     pub(crate) async fn process_page(self: Arc<Self>, raw: Box<RawValue>) -> Result<()> {
+        self.process_page_as(raw, false).await
+    }
+
+    /// Processes a page shared since the last inventory: in full, whatever its edit time.
+    pub(crate) async fn process_late_share(self: Arc<Self>, raw: Box<RawValue>) -> Result<()> {
+        self.process_page_as(raw, true).await
+    }
+
+    async fn process_page_as(self: Arc<Self>, raw: Box<RawValue>, in_full: bool) -> Result<()> {
         let (id, ts, properties) = {
             let obj = RawObject::parse(raw.get()).map_err(|e| malformed("a page", e))?;
             let Some(id) = obj.str("id").and_then(|s| s.parse::<Id>().ok()) else {
@@ -96,9 +105,11 @@ impl Reader {
             self.counters
                 .pages_processed
                 .fetch_add(1, Ordering::Relaxed);
-            let wants_page = self.selection.contains(StreamName::Pages)
-                && self.bounds.admits(StreamName::Pages, ts);
-            let wants_document = self.wants_document(ts);
+            lock(&self.inventory).read(id);
+            let admits = |stream| in_full || self.bounds.admits(stream, ts);
+            let wants_page =
+                self.selection.contains(StreamName::Pages) && admits(StreamName::Pages);
+            let wants_document = self.wants_document(ts, in_full);
             let properties = match self.settings.config.fetch_full_properties
                 && (wants_page || wants_document)
             {
@@ -110,8 +121,9 @@ impl Reader {
             }
             (id, ts, properties)
         };
+        let admits = |stream| in_full || self.bounds.admits(stream, ts);
         let comments = if self.selection.contains(StreamName::Comments)
-            && self.bounds.admits(StreamName::Comments, ts)
+            && admits(StreamName::Comments)
             && !self.has_failed(StreamName::Comments)
         {
             self.settings.config.comments
@@ -119,13 +131,13 @@ impl Reader {
             CommentsMode::None
         };
         let blocks = self.selection.contains(StreamName::Blocks)
-            && self.bounds.admits(StreamName::Blocks, ts)
+            && admits(StreamName::Blocks)
             && !self.has_failed(StreamName::Blocks);
         let document = self
-            .wants_document(ts)
+            .wants_document(ts, in_full)
             .then_some(PageSource { raw, properties });
-        let rendered_here = document.is_some()
-            && self.settings.config.markdown_source == MarkdownSource::Blocks;
+        let rendered_here =
+            document.is_some() && self.settings.config.markdown_source == MarkdownSource::Blocks;
         if rendered_here && !self.settings.config.fetch_page_blocks {
             self.documents_need_blocks().await?;
         }
@@ -136,7 +148,11 @@ impl Reader {
             blocks: self.settings.config.fetch_page_blocks,
             emit_blocks: blocks,
             comments,
-            document: if rendered_here { document.as_ref() } else { None },
+            document: if rendered_here {
+                document.as_ref()
+            } else {
+                None
+            },
             strict: false,
         })
         .await?;
@@ -149,9 +165,9 @@ impl Reader {
     }
 
     /// Whether the document of a page edited at `ts` is read.
-    fn wants_document(&self, ts: chrono::DateTime<chrono::Utc>) -> bool {
+    fn wants_document(&self, ts: chrono::DateTime<chrono::Utc>, in_full: bool) -> bool {
         self.selection.contains(StreamName::PageMarkdown)
-            && self.bounds.admits(StreamName::PageMarkdown, ts)
+            && (in_full || self.bounds.admits(StreamName::PageMarkdown, ts))
             && !self.has_failed(StreamName::PageMarkdown)
     }
 

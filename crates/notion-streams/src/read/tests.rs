@@ -169,6 +169,7 @@ fn state_at(cursor: &str, pass: Option<PassState>) -> State {
                 cursor: parse_time(cursor),
                 version: None,
                 pass: pass.clone(),
+                known: None,
             }),
         );
     }
@@ -179,6 +180,7 @@ fn state_at(cursor: &str, pass: Option<PassState>) -> State {
                 cursor: parse_time(cursor),
                 version: None,
                 pass: None,
+                known: None,
             }),
         );
     }
@@ -435,6 +437,7 @@ async fn a_resumed_query_starts_below_its_floor_and_skips_the_rows_done_there() 
             cursor: None,
             version: None,
             pass: Some(pass),
+            known: None,
         }),
     );
     let r = read_with(&api, settings(|_| {}), only(&[StreamName::Pages]), state).await;
@@ -661,6 +664,7 @@ async fn pending_pages_of_an_interrupted_pass_are_read() {
             cursor: None,
             version: None,
             pass: Some(pass),
+            known: None,
         }),
     );
     let api = Arc::new(api);
@@ -1019,10 +1023,18 @@ async fn documents_are_rendered_from_the_blocks_read_without_an_extra_request() 
     // The users read in the same pass give names to documents.
     assert_eq!(
         r.requests.len(),
-        read(&api, only(&[StreamName::Users, StreamName::Pages, StreamName::Blocks, StreamName::Comments]))
-            .await
-            .requests
-            .len(),
+        read(
+            &api,
+            only(&[
+                StreamName::Users,
+                StreamName::Pages,
+                StreamName::Blocks,
+                StreamName::Comments
+            ])
+        )
+        .await
+        .requests
+        .len(),
         "documents cost no request"
     );
 }
@@ -1116,4 +1128,156 @@ async fn a_trashed_page_drops_its_content_and_its_document() {
         m,
         Message::PageContent { page, blocks: true, comments: true, .. } if *page == id(12)
     )));
+}
+
+// --- inventory ----------------------------------------------------------------------------------
+
+impl Run {
+    /// The final states, as the state of the next read.
+    fn next_state(&self) -> State {
+        let mut state = State::default();
+        for s in StreamName::ALL {
+            state.set(s, self.final_state(s));
+        }
+        state
+    }
+}
+
+#[tokio::test]
+async fn the_inventory_finds_deleted_pages_and_reads_pages_shared_late_in_full() {
+    let api = small_workspace();
+    let first = read(&api, Selection::all_incremental()).await;
+    assert!(first.result.is_ok(), "{:?}", first.result);
+    let known = first
+        .final_state(StreamName::Pages)
+        .and_then(|s| s.known)
+        .expect("the first sync takes an inventory");
+    assert_eq!(known.pages.len(), 5, "every page, rows included");
+    assert_eq!(known.data_sources.len(), 1);
+    assert_eq!(known.databases.len(), 1);
+
+    // Page 11 is deleted; page 13, edited long ago, is shared now; search misses page 31.
+    api.delete(11);
+    api.page(13, 1);
+    api.block(130, 13, "paragraph", false);
+    api.hide(31);
+    let second = read_with(
+        &api,
+        settings(|_| {}),
+        Selection::all_incremental(),
+        first.next_state(),
+    )
+    .await;
+    assert!(second.result.is_ok(), "{:?}", second.result);
+    let tombstone = second.record(StreamName::Pages, 11);
+    assert_eq!(tombstone["_deleted_reason"], json!("not_found"));
+    assert!(tombstone["_ab_cdc_deleted_at"].is_string());
+    assert_eq!(
+        tombstone["last_edited_time"], tombstone["_ab_cdc_deleted_at"],
+        "a deletion's cursor is when it was seen"
+    );
+    assert!(second.messages.iter().any(|m| matches!(
+        m,
+        Message::PageContent { page, .. } if *page == id(11)
+    )));
+    assert_eq!(
+        second.record(StreamName::PageMarkdown, 11)["_deleted_reason"],
+        json!("not_found")
+    );
+    // The late share is read in full, whatever its edit time.
+    assert_eq!(
+        second.record(StreamName::Pages, 13)["id"],
+        json!(id(13).to_string())
+    );
+    assert!(second.ids(StreamName::Blocks).contains(&"130".to_owned()));
+    // Page 31 was confirmed by a retrieve and stays known; nothing else was retrieved.
+    assert_eq!(second.record(StreamName::Pages, 31), Value::Null);
+    assert_eq!(
+        second.requests_matching("page "),
+        strings(&["page 11", "page 31"])
+    );
+    let known = second
+        .final_state(StreamName::Pages)
+        .and_then(|s| s.known)
+        .expect("an inventory");
+    assert!(!known.pages.contains(&id(11)));
+    assert!(known.pages.contains(&id(13)));
+    assert!(known.pages.contains(&id(31)));
+
+    // A third read finds nothing new: no retrieve, no deletion.
+    let third = read_with(
+        &api,
+        settings(|_| {}),
+        Selection::all_incremental(),
+        second.next_state(),
+    )
+    .await;
+    assert!(third.result.is_ok(), "{:?}", third.result);
+    assert_eq!(third.requests_matching("page "), strings(&["page 31"]));
+    assert!(
+        third
+            .records(StreamName::Pages)
+            .iter()
+            .all(|r| r.get("_ab_cdc_deleted_at").is_none())
+    );
+}
+
+#[tokio::test]
+async fn without_an_inventory_nothing_is_listed_past_the_cursor() {
+    let api = small_workspace();
+    let never = || settings(|c| c.inventory = "never".into());
+    let first = read_with(
+        &api,
+        never(),
+        Selection::all_incremental(),
+        State::default(),
+    )
+    .await;
+    assert!(first.result.is_ok(), "{:?}", first.result);
+    assert!(
+        first
+            .final_state(StreamName::Pages)
+            .and_then(|s| s.known)
+            .is_none()
+    );
+    api.delete(11);
+    let second = read_with(
+        &api,
+        never(),
+        Selection::all_incremental(),
+        first.next_state(),
+    )
+    .await;
+    assert!(second.result.is_ok(), "{:?}", second.result);
+    assert_eq!(second.record(StreamName::Pages, 11), Value::Null);
+    assert!(second.requests_matching("page ").is_empty());
+}
+
+#[tokio::test]
+async fn an_inventory_period_skips_the_listing_until_it_is_due() {
+    let api = small_workspace();
+    let daily = || settings(|c| c.inventory = "1d".into());
+    let first = read_with(
+        &api,
+        daily(),
+        Selection::all_incremental(),
+        State::default(),
+    )
+    .await;
+    let known = first.final_state(StreamName::Pages).and_then(|s| s.known);
+    assert!(known.is_some(), "the first inventory is taken at once");
+    api.delete(11);
+    // The memory server's clock has not moved a day: the listing stops at the cursor, and the
+    // last inventory is carried on.
+    let second = read_with(
+        &api,
+        daily(),
+        Selection::all_incremental(),
+        first.next_state(),
+    )
+    .await;
+    assert!(second.result.is_ok(), "{:?}", second.result);
+    assert_eq!(second.record(StreamName::Pages, 11), Value::Null);
+    let carried = second.final_state(StreamName::Pages).and_then(|s| s.known);
+    assert_eq!(carried.map(|k| k.at), known.map(|k| k.at));
 }
