@@ -627,7 +627,7 @@ fn config(base_url: &str) -> Value {
         "credentials": {"auth_type": "token", "token": TOKEN},
         "base_url": base_url,
         "requests_per_second": 0,
-        "max_retries": 1,
+        "max_retries": 2,
         "retry_base_delay": 0.05,
         "request_timeout": 1,
         "page_size": PAGE_SIZE,
