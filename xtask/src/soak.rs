@@ -55,6 +55,8 @@ struct ReadResult {
     /// Records per stream.
     per_stream: BTreeMap<String, u64>,
     errors: Vec<String>,
+    /// Retries the connector logged (`retrying Notion request` warnings).
+    retries: u64,
     other_lines: u64,
     wall: f64,
     code: i32,
@@ -229,6 +231,11 @@ fn read(pages: u32, args: &SoakArgs, faults: bool) -> Result<ReadResult> {
     result.wall = started.elapsed().as_secs_f64();
     result.code = status.code().unwrap_or(-1);
     result.stderr = err.join().unwrap_or_default();
+    result.retries = result
+        .stderr
+        .lines()
+        .filter(|l| l.contains("retrying Notion request"))
+        .count() as u64;
     result.records.sort();
     let c = fake.counters();
     result.requests = c.total();
@@ -276,8 +283,9 @@ fn report(pages: u32, args: &SoakArgs, clean: &ReadResult, faulty: &ReadResult) 
             "records",
             "requests",
             "answered 5xx/529",
-            "reset or stalled",
+            "reset",
             "429",
+            "retries",
             "wall s",
             "requests/s",
         ],
@@ -296,25 +304,27 @@ fn report(pages: u32, args: &SoakArgs, clean: &ReadResult, faulty: &ReadResult) 
             thousands(five),
             thousands(r.statuses.get(&0).copied().unwrap_or(0)),
             thousands(r.statuses.get(&429).copied().unwrap_or(0)),
+            thousands(r.retries),
             format!("{:.1}", r.wall),
             format!("{:.2}", r.requests as f64 / r.wall),
         ]);
     }
-    let retries = faulty.requests.saturating_sub(clean.requests);
     t.note(format!(
         "Records {}: {} of the fault-free read's missing, {} extra (compared sorted, without emitted_at). \
-         Faults injected: about {} ({:.1}% of the faulty read's requests; stalls are answered late, after the \
-         connector's {REQUEST_TIMEOUT_S} s timeout, so they count as answered). Extra requests (retries): {}. \
-         Time overhead of the faults: {:+.1}% ({:.1} s → {:.1} s).",
+         Faults answered: {} ({:.1}% of the faulty read's requests), besides stalls, which the fake answers \
+         {} s late, after the connector's {REQUEST_TIMEOUT_S} s timeout (not counted by the fake). Retries \
+         (the connector's own count): {}. The faults cost {:+.1} s ({:.1} s → {:.1} s, {:+.0}%).",
         if identical { "identical" } else { "DIFFER" },
         missing,
         extra,
         thousands(faults),
         100.0 * faults as f64 / faulty.requests.max(1) as f64,
-        thousands(retries),
-        100.0 * (faulty.wall / clean.wall - 1.0),
+        STALL.as_secs(),
+        thousands(faulty.retries),
+        faulty.wall - clean.wall,
         clean.wall,
-        faulty.wall
+        faulty.wall,
+        100.0 * (faulty.wall / clean.wall - 1.0),
     ));
     t.note(format!(
         "Records per stream: {}.",

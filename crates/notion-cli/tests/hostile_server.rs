@@ -922,6 +922,9 @@ fn run_case(rt: &tokio::runtime::Handle, c: &Case) -> Vec<String> {
             )),
         }
     }
+    if server.asked_compression() {
+        p.push("a request asked for a compressed answer (Accept-Encoding)".into());
+    }
     if trap.connections.load(std::sync::atomic::Ordering::SeqCst) > 0 {
         p.push("a redirect to another host was followed".into());
     }

@@ -190,6 +190,8 @@ struct State {
     healed: AtomicBool,
     counts: Mutex<HashMap<Ep, u32>>,
     fresh: AtomicU32,
+    /// A request asked for a compressed answer (`Accept-Encoding`).
+    asked_compression: AtomicBool,
 }
 
 /// A running hostile server. Dropping it stops it.
@@ -210,6 +212,7 @@ impl Hostile {
             healed: AtomicBool::new(false),
             counts: Mutex::new(HashMap::new()),
             fresh: AtomicU32::new(0),
+            asked_compression: AtomicBool::new(false),
         });
         let (stop, rx) = watch::channel(false);
         let st = state.clone();
@@ -258,6 +261,11 @@ impl Hostile {
             .get(&ep)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Whether any request asked for a compressed answer.
+    pub fn asked_compression(&self) -> bool {
+        self.state.asked_compression.load(Ordering::SeqCst)
     }
 
     /// The ids of every object of each stream a complete read emits.
@@ -738,6 +746,19 @@ async fn handle(st: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    let encodings = parts
+        .headers
+        .get_all("accept-encoding")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    if ["gzip", "deflate", "br", "zstd"]
+        .iter()
+        .any(|e| encodings.contains(e))
+    {
+        st.asked_compression.store(true, Ordering::SeqCst);
+    }
     let n = {
         let mut counts = st.counts.lock().unwrap();
         let c = counts.entry(r.ep).or_insert(0);
