@@ -54,7 +54,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<()> {
             thousands(u64::from(args.cases)),
             if args.debug { ", unoptimised" } else { "" }
         ),
-        &["target", "fuzzes", "result", "seconds"],
+        &["target", "fuzzes", "result", "seconds (with the build)"],
     );
     let mut failed = Vec::new();
     for (package, target, what) in TARGETS {
