@@ -84,7 +84,7 @@ pub(crate) fn run(args: FuzzArgs) -> Result<()> {
             format!("{:.0}", started.elapsed().as_secs_f64()),
         ]);
     }
-    t.note("A failing property prints its smallest failing input (proptest shrinks it) and the seed that found it.");
+    t.note("A failing property prints its smallest failing input (proptest shrinks it).");
     t.print();
     if !failed.is_empty() {
         bail!("fuzz targets failed: {}", failed.join(", "));
