@@ -1194,6 +1194,40 @@ fn cli_cases(env: &Env) -> Vec<Case> {
             Expect::Accepted,
         ),
         argv(
+            "check-debug",
+            Cmd::Check,
+            vec!["--debug", "check", "--config", "{config}"],
+            Expect::Accepted,
+        ),
+        argv(
+            "read-debug",
+            Cmd::Read,
+            vec![
+                "--debug",
+                "read",
+                "--config",
+                "{config}",
+                "--catalog",
+                "{catalog}",
+            ],
+            Expect::Accepted,
+        ),
+        argv(
+            "sync-debug",
+            Cmd::Sync,
+            vec![
+                "--debug",
+                "sync",
+                "--config",
+                "{config}",
+                "--db",
+                "{dir}/m.db",
+                "--streams",
+                "users",
+            ],
+            Expect::Accepted,
+        ),
+        argv(
             "read-debug-invalid-token",
             Cmd::Read,
             vec![
