@@ -278,6 +278,18 @@ fn cases() -> Vec<Case> {
         ),
         ("endless-body", Ep::Search, Reply::Endless, TOO_BIG),
         ("gzip-bomb", Ep::Users, Reply::GzipBomb, BAD_BODY),
+        (
+            "database-html-200",
+            Ep::Database,
+            raw(200, &[("content-type", "text/html")], HTML),
+            BAD_BODY,
+        ),
+        (
+            "database-endless-body",
+            Ep::Database,
+            Reply::Endless,
+            TOO_BIG,
+        ),
     ] {
         v.push(case(
             format!("body/{name}"),
