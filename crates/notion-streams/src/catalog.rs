@@ -275,7 +275,7 @@ mod tests {
             ),
             (
                 json!({"streams": [entry("nope", "full_refresh")]}),
-                "is \"nope\", which is not a stream of this connector (users, databases",
+                "is `nope`, which is not a stream of this connector (users, databases",
             ),
             (
                 json!({"streams": [{"stream": {"name": "pages"}, "sync_mode": "incremental", "cursor_field": ["created_time"]}]}),
