@@ -1,8 +1,4 @@
-//! The hand-made demo workspace: `fixtures/demo/*.json`, compiled in and expanded into
-//! `notion-model` objects at start.
-//!
-//! The fixture format is compact so it stays hand-writable; objects refer to each other by
-//! `key` and get stable ids derived from their keys. See `fixtures/demo/README.md`.
+//! Expanding the fixture specs into `notion-model` objects.
 
 use std::collections::HashMap;
 
@@ -31,251 +27,16 @@ use notion_model::{
     PropertyValue, PropertyValueKind, PropertyValues, RichText, RichTextKind, Timestamp, User,
     UserOrGroup,
 };
-use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
-use super::base::Base;
-use super::live::truncated_sizes;
-use super::{BlockInfo, Found};
+use super::spec::{CommentSpec, DataSourceSpec, DatabaseSpec, FileSpec, PageSpec, RowSpec};
+use super::{Demo, DemoBlock, DemoComment, DemoPage};
 use crate::clock::fmt_millis;
 use crate::error::FakeError;
 use crate::rng;
 
-/// The fixture files, in load order.
-const FILES: [(&str, &str); 3] = [
-    (
-        "workspace.json",
-        include_str!("../../../../fixtures/demo/workspace.json"),
-    ),
-    (
-        "handbook.json",
-        include_str!("../../../../fixtures/demo/handbook.json"),
-    ),
-    (
-        "projects.json",
-        include_str!("../../../../fixtures/demo/projects.json"),
-    ),
-];
-
-// ---- the fixture format -------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSpec {
-    #[serde(default)]
-    workspace: Option<WorkspaceSpec>,
-    #[serde(default)]
-    users: Vec<UserSpec>,
-    #[serde(default)]
-    pages: Vec<PageSpec>,
-    #[serde(default)]
-    databases: Vec<DatabaseSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WorkspaceSpec {
-    name: String,
-    bot: String,
-    bot_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserSpec {
-    key: String,
-    name: String,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    avatar: Option<String>,
-    #[serde(default)]
-    bot: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageSpec {
-    key: String,
-    title: Value,
-    #[serde(default = "workspace_parent")]
-    parent: String,
-    #[serde(default)]
-    icon: Option<Value>,
-    #[serde(default)]
-    cover: Option<String>,
-    created: String,
-    edited: String,
-    by: String,
-    #[serde(default)]
-    edited_by: Option<String>,
-    #[serde(default = "yes")]
-    in_search: bool,
-    #[serde(default)]
-    blocks: Vec<Value>,
-    #[serde(default)]
-    comments: Vec<CommentSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DatabaseSpec {
-    key: String,
-    title: String,
-    #[serde(default = "workspace_parent")]
-    parent: String,
-    #[serde(default)]
-    inline: bool,
-    #[serde(default)]
-    icon: Option<Value>,
-    #[serde(default)]
-    description: Option<Value>,
-    created: String,
-    edited: String,
-    by: String,
-    data_sources: Vec<DataSourceSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DataSourceSpec {
-    key: String,
-    title: String,
-    properties: Vec<PropSpec>,
-    #[serde(default)]
-    rows: Vec<RowSpec>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PropSpec {
-    name: String,
-    #[serde(rename = "type")]
-    ty: String,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    /// select, multi_select, status: `[name, color]`.
-    #[serde(default)]
-    options: Vec<(String, String)>,
-    /// status: `[name, color, [option names]]`.
-    #[serde(default)]
-    groups: Vec<(String, String, Vec<String>)>,
-    /// number.
-    #[serde(default)]
-    format: Option<String>,
-    /// formula.
-    #[serde(default)]
-    expression: Option<String>,
-    /// formula: `number`, `string`, `boolean` or `date`.
-    #[serde(default)]
-    result: Option<String>,
-    /// relation: the related data source's key.
-    #[serde(default)]
-    target: Option<String>,
-    /// relation: the synced property of a two-way relation.
-    #[serde(default)]
-    dual: Option<String>,
-    /// rollup: the relation property, the rolled-up property, the function.
-    #[serde(default)]
-    relation: Option<String>,
-    #[serde(default)]
-    property: Option<String>,
-    #[serde(default)]
-    function: Option<String>,
-    /// unique_id.
-    #[serde(default)]
-    prefix: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RowSpec {
-    key: String,
-    created: String,
-    edited: String,
-    by: String,
-    #[serde(default)]
-    edited_by: Option<String>,
-    #[serde(default)]
-    icon: Option<Value>,
-    values: Map<String, Value>,
-    #[serde(default)]
-    blocks: Vec<Value>,
-    #[serde(default)]
-    comments: Vec<CommentSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CommentSpec {
-    text: Value,
-    by: String,
-    at: String,
-    /// Comments with the same thread key share a discussion.
-    #[serde(default)]
-    thread: Option<String>,
-    /// A hosted image attachment's file name.
-    #[serde(default)]
-    attachment: Option<String>,
-}
-
-fn workspace_parent() -> String {
-    "workspace".to_owned()
-}
-
-fn yes() -> bool {
-    true
-}
-
-// ---- the expanded workspace ---------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct DemoPage {
-    page: Page,
-    title: String,
-    in_search: bool,
-    data_source: Option<Id>,
-}
-
-#[derive(Debug, Clone)]
-struct DemoBlock {
-    block: Block,
-    page: Id,
-    synced_from: Option<Id>,
-}
-
-#[derive(Debug, Clone)]
-struct DemoComment {
-    comment: Comment,
-    page: Id,
-}
-
-/// The demo workspace, expanded.
-#[derive(Debug)]
-pub(crate) struct Demo {
-    workspace_id: Id,
-    name: String,
-    bot: Id,
-    users: Vec<User>,
-    databases: Vec<Database>,
-    db_sources: HashMap<Id, Vec<Id>>,
-    data_sources: HashMap<Id, DataSource>,
-    ds_database: HashMap<Id, Id>,
-    ds_rows: HashMap<Id, Vec<Id>>,
-    page_order: Vec<Id>,
-    pages: HashMap<Id, DemoPage>,
-    /// Blocks, including the `child_page` / `child_database` blocks (keyed by the page or
-    /// database id).
-    blocks: HashMap<Id, DemoBlock>,
-    children: HashMap<Id, Vec<Id>>,
-    comments: HashMap<Id, Vec<Id>>,
-    comment_objs: HashMap<Id, DemoComment>,
-}
-
 /// A stable id for a key.
-fn key_id(kind: &str, key: &str) -> Id {
+pub(super) fn key_id(kind: &str, key: &str) -> Id {
     let a = rng::hash(0xDE70, &[fnv(kind), fnv(key)]);
     let b = rng::hash(a, &[fnv(key)]);
     let mut bytes = [0u8; 16];
@@ -287,7 +48,7 @@ fn key_id(kind: &str, key: &str) -> Id {
     Id::from_bytes(bytes)
 }
 
-fn fnv(s: &str) -> u64 {
+pub(super) fn fnv(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= u64::from(b);
@@ -296,12 +57,12 @@ fn fnv(s: &str) -> u64 {
     h
 }
 
-fn bad(msg: impl Into<String>) -> FakeError {
+pub(super) fn bad(msg: impl Into<String>) -> FakeError {
     FakeError::Demo(msg.into())
 }
 
 /// Parses `2026-10-05T14:32` (minutes, UTC) or any RFC 3339 timestamp.
-fn instant(s: &str) -> Result<DateTime<Utc>, FakeError> {
+pub(super) fn instant(s: &str) -> Result<DateTime<Utc>, FakeError> {
     let full = if s.len() == 16 {
         format!("{s}:00Z")
     } else {
@@ -312,11 +73,11 @@ fn instant(s: &str) -> Result<DateTime<Utc>, FakeError> {
         .map_err(|e| bad(format!("bad time `{s}`: {e}")))
 }
 
-fn ts(t: DateTime<Utc>) -> Timestamp {
+pub(super) fn ts(t: DateTime<Utc>) -> Timestamp {
     Timestamp::from_datetime(t)
 }
 
-fn color(s: &str) -> Color {
+pub(super) fn color(s: &str) -> Color {
     Color::from(s)
 }
 
@@ -352,7 +113,7 @@ struct Builder {
 }
 
 /// The URL placeholder of a hosted file, replaced with a signed URL when served.
-const HOSTED: &str = "hosted:";
+pub(super) const HOSTED: &str = "hosted:";
 
 impl Builder {
     fn user(&self, key: &str) -> Result<Id, FakeError> {
@@ -947,21 +708,7 @@ struct PageCtx {
 }
 
 impl Demo {
-    /// Loads the compiled-in fixtures.
-    pub(crate) fn load(start: DateTime<Utc>) -> Result<Demo, FakeError> {
-        let mut specs = Vec::new();
-        for (file, text) in FILES {
-            let spec: FileSpec =
-                serde_json::from_str(text).map_err(|source| FakeError::Fixture {
-                    file: file.to_owned(),
-                    source,
-                })?;
-            specs.push(spec);
-        }
-        Demo::build(specs, start)
-    }
-
-    fn build(specs: Vec<FileSpec>, start: DateTime<Utc>) -> Result<Demo, FakeError> {
+    pub(super) fn build(specs: Vec<FileSpec>, start: DateTime<Utc>) -> Result<Demo, FakeError> {
         let mut ws_spec = None;
         let mut users = Vec::new();
         let mut pages = Vec::new();
@@ -1831,89 +1578,9 @@ impl Demo {
             }
         }
     }
-
-    // ---- serving ------------------------------------------------------------------------
-
-    /// Replaces hosted-file placeholders with URLs signed at `now` (valid until the end of the
-    /// next hour), as in the generated workspace.
-    fn sign(&self, key: Id, file: &mut NotionFile, now: DateTime<Utc>) {
-        if let Some(name) = file.url.strip_prefix(HOSTED) {
-            let hour = now.timestamp() - now.timestamp().rem_euclid(3600);
-            let signed = DateTime::<Utc>::from_timestamp(hour, 0).unwrap_or(now);
-            let sig = rng::hash(0xDE70, &[key.as_u128() as u64, hour as u64, fnv(name)]);
-            file.url = format!(
-                "https://prod-files-secure.s3.us-west-2.amazonaws.com/{}/{key}/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={}&X-Amz-Expires=3600&X-Amz-Signature={sig:016x}",
-                self.workspace_id,
-                signed.format("%Y%m%dT%H%M%SZ"),
-            );
-            file.expiry_time = Some(ts(signed + Duration::hours(1)));
-        }
-    }
-
-    fn sign_kind(&self, key: Id, kind: &mut FileKind, now: DateTime<Utc>) {
-        if let FileKind::File(f) = kind {
-            self.sign(key, f, now);
-        }
-    }
-
-    fn served_block(&self, b: &DemoBlock, now: DateTime<Utc>) -> Block {
-        let mut block = b.block.clone();
-        let id = block.id;
-        if let Some(
-            mb::BlockKind::Image(m)
-            | mb::BlockKind::Video(m)
-            | mb::BlockKind::Pdf(m)
-            | mb::BlockKind::Audio(m)
-            | mb::BlockKind::File(m),
-        ) = &mut block.kind
-        {
-            self.sign_kind(id, &mut m.kind, now);
-        }
-        block
-    }
-
-    fn child_block(&self, id: &Id) -> Option<Block> {
-        if let Some(p) = self.pages.get(id) {
-            let times = (
-                p.page.created_time.clone()?,
-                p.page.last_edited_time.clone()?,
-            );
-            let parent = match &p.data_source {
-                Some(ds) => Parent::database(*self.ds_database.get(ds)?),
-                None => p.page.parent.clone()?,
-            };
-            return Some(
-                Block::new(
-                    *id,
-                    parent,
-                    mb::BlockKind::ChildPage(ChildTitle::new(p.title.clone())),
-                )
-                .with_created(times.0, p.page.created_by.as_ref()?.id)
-                .with_last_edited(times.1, p.page.last_edited_by.as_ref()?.id)
-                .with_children(self.children.get(id).is_some_and(|c| !c.is_empty())),
-            );
-        }
-        let db = self.databases.iter().find(|d| d.id == *id)?;
-        let by = self
-            .db_sources
-            .get(id)
-            .and_then(|s| s.first())
-            .and_then(|ds| self.data_sources.get(ds))
-            .and_then(|d| d.created_by.as_ref())
-            .map_or(self.bot, |u| u.id);
-        Some(
-            Block::new(
-                *id,
-                db.parent.clone()?,
-                mb::BlockKind::ChildDatabase(ChildTitle::new(db.title())),
-            )
-            .with_created(db.created_time.as_ref()?.truncated_to_minute(), by)
-            .with_last_edited(db.last_edited_time.as_ref()?.truncated_to_minute(), by),
-        )
-    }
 }
 
-fn page_url(id: Id, title: &str) -> String {
+pub(super) fn page_url(id: Id, title: &str) -> String {
     let mut slug = String::new();
     for c in title.chars() {
         if c.is_ascii_alphanumeric() {
@@ -1927,268 +1594,5 @@ fn page_url(id: Id, title: &str) -> String {
         format!("https://app.notion.com/p/{}", id.simple())
     } else {
         format!("https://app.notion.com/p/{slug}-{}", id.simple())
-    }
-}
-
-impl Base for Demo {
-    fn workspace_id(&self) -> Id {
-        self.workspace_id
-    }
-
-    fn workspace_name(&self) -> String {
-        self.name.clone()
-    }
-
-    fn bot_id(&self) -> Id {
-        self.bot
-    }
-
-    fn added_id(&self, n: u64) -> Id {
-        key_id("added", &n.to_string())
-    }
-
-    fn user_ids(&self) -> Vec<Id> {
-        self.users.iter().map(|u| u.id).collect()
-    }
-
-    fn user(&self, id: &Id) -> Option<User> {
-        self.users.iter().find(|u| u.id == *id).cloned()
-    }
-
-    fn find(&self, id: &Id) -> Found {
-        if self.pages.contains_key(id) {
-            Found::Page
-        } else if self.databases.iter().any(|d| d.id == *id) {
-            Found::Database
-        } else if self.data_sources.contains_key(id) {
-            Found::DataSource
-        } else if self.blocks.contains_key(id) {
-            Found::Block
-        } else if self.comment_objs.contains_key(id) {
-            Found::Comment
-        } else if self.users.iter().any(|u| u.id == *id) {
-            Found::User
-        } else {
-            Found::Missing
-        }
-    }
-
-    fn page_of(&self, id: &Id) -> Option<Id> {
-        if self.pages.contains_key(id) {
-            return Some(*id);
-        }
-        if let Some(b) = self.blocks.get(id) {
-            return Some(b.page);
-        }
-        self.comment_objs.get(id).map(|c| c.page)
-    }
-
-    fn database_ids(&self) -> Vec<Id> {
-        self.databases.iter().map(|d| d.id).collect()
-    }
-
-    fn database(&self, id: &Id) -> Option<Database> {
-        self.databases.iter().find(|d| d.id == *id).cloned()
-    }
-
-    fn data_source_ids(&self, database: &Id) -> Vec<Id> {
-        self.db_sources.get(database).cloned().unwrap_or_default()
-    }
-
-    fn database_of(&self, data_source: &Id) -> Option<Id> {
-        self.ds_database.get(data_source).copied()
-    }
-
-    fn data_source(&self, id: &Id) -> Option<DataSource> {
-        self.data_sources.get(id).cloned()
-    }
-
-    fn data_source_in_search(&self, id: &Id) -> bool {
-        self.data_sources.contains_key(id)
-    }
-
-    fn rows(&self, data_source: &Id) -> Option<Vec<Id>> {
-        self.ds_rows.get(data_source).cloned()
-    }
-
-    fn page_ids(&self) -> Vec<Id> {
-        self.page_order.clone()
-    }
-
-    fn page(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
-        let mut page = self.pages.get(id)?.page.clone();
-        if let Some(props) = &mut page.properties {
-            for v in props.values_mut() {
-                if let PropertyValueKind::Files(files) = &mut v.kind {
-                    for f in files {
-                        self.sign_kind(*id, &mut f.kind, now);
-                    }
-                }
-            }
-        }
-        Some(page)
-    }
-
-    fn page_times(&self, id: &Id) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let p = &self.pages.get(id)?.page;
-        Some((
-            p.created_time.as_ref()?.instant(),
-            p.last_edited_time.as_ref()?.instant(),
-        ))
-    }
-
-    fn page_title(&self, id: &Id) -> String {
-        self.pages
-            .get(id)
-            .map(|p| p.title.clone())
-            .unwrap_or_default()
-    }
-
-    fn database_title(&self, id: &Id) -> String {
-        self.databases
-            .iter()
-            .find(|d| d.id == *id)
-            .map(Database::title)
-            .unwrap_or_default()
-    }
-
-    fn parent_page(&self, id: &Id) -> Option<Id> {
-        let of_parent = |p: &Option<Parent>| match p.as_ref().map(|p| &p.kind) {
-            Some(notion_model::ParentKind::Page(pid)) => Some(*pid),
-            _ => None,
-        };
-        if let Some(p) = self.pages.get(id) {
-            return match &p.data_source {
-                Some(ds) => self.parent_page(self.ds_database.get(ds)?),
-                None => of_parent(&p.page.parent),
-            };
-        }
-        if let Some(db) = self.databases.iter().find(|d| d.id == *id) {
-            return of_parent(&db.parent);
-        }
-        self.parent_page(self.ds_database.get(id)?)
-    }
-
-    fn row_data_source(&self, page: &Id) -> Option<Id> {
-        self.pages.get(page)?.data_source
-    }
-
-    fn page_in_search(&self, id: &Id) -> bool {
-        self.pages.get(id).is_some_and(|p| p.in_search)
-    }
-
-    fn truncated_values(&self, page: &Id) -> Vec<usize> {
-        self.pages
-            .get(page)
-            .and_then(|p| p.page.properties.as_ref())
-            .map(truncated_sizes)
-            .unwrap_or_default()
-    }
-
-    fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
-        if self.pages.contains_key(id) || self.databases.iter().any(|d| d.id == *id) {
-            return self.child_block(id);
-        }
-        self.blocks.get(id).map(|b| self.served_block(b, now))
-    }
-
-    fn children(&self, id: &Id) -> Option<Vec<Id>> {
-        if self.databases.iter().any(|d| d.id == *id) {
-            return Some(Vec::new());
-        }
-        if let Some(original) = self.synced_original(id) {
-            return Some(self.children.get(&original).cloned().unwrap_or_default());
-        }
-        if self.pages.contains_key(id) {
-            return Some(self.children.get(id).cloned().unwrap_or_default());
-        }
-        if self.blocks.contains_key(id) {
-            return Some(self.children.get(id).cloned().unwrap_or_default());
-        }
-        None
-    }
-
-    fn synced_original(&self, id: &Id) -> Option<Id> {
-        self.blocks.get(id)?.synced_from
-    }
-
-    fn page_blocks(&self, page: &Id) -> Option<Vec<BlockInfo>> {
-        if !self.pages.contains_key(page) {
-            return None;
-        }
-        let top = self.children.get(page).cloned().unwrap_or_default();
-        let mut out = vec![BlockInfo {
-            id: *page,
-            parent: *page,
-            depth: 0,
-            children: top.len(),
-            comments: self.comments.get(page).map_or(0, Vec::len),
-            child_ref: false,
-            synced_duplicate: false,
-        }];
-        let mut stack: Vec<(Id, Id, u32)> = top.into_iter().rev().map(|b| (b, *page, 1)).collect();
-        while let Some((id, parent, depth)) = stack.pop() {
-            let child_ref =
-                self.pages.contains_key(&id) || self.databases.iter().any(|d| d.id == id);
-            let duplicate = self.synced_original(&id).is_some();
-            let kids = if child_ref || duplicate {
-                Vec::new()
-            } else {
-                self.children.get(&id).cloned().unwrap_or_default()
-            };
-            out.push(BlockInfo {
-                id,
-                parent,
-                depth,
-                children: kids.len(),
-                comments: if child_ref {
-                    0
-                } else {
-                    self.comments.get(&id).map_or(0, Vec::len)
-                },
-                child_ref,
-                synced_duplicate: duplicate,
-            });
-            for k in kids.into_iter().rev() {
-                stack.push((k, id, depth + 1));
-            }
-        }
-        Some(out)
-    }
-
-    fn comment_ids(&self, parent: &Id) -> Option<Vec<Id>> {
-        if self.databases.iter().any(|d| d.id == *parent) {
-            return Some(Vec::new());
-        }
-        if !self.pages.contains_key(parent) && !self.blocks.contains_key(parent) {
-            return None;
-        }
-        Some(self.comments.get(parent).cloned().unwrap_or_default())
-    }
-
-    fn comment(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
-        let mut c = self.comment_objs.get(id)?.comment.clone();
-        for a in c.attachments.iter_mut().flatten() {
-            if let Some(f) = &mut a.file {
-                self.sign(*id, f, now);
-            }
-        }
-        Some(c)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_demo_loads() {
-        let demo = Demo::load(crate::clock::default_start()).unwrap();
-        assert!(demo.users.len() >= 4);
-        assert_eq!(demo.databases.len(), 1);
-        let sources = demo.data_source_ids(&demo.databases[0].id);
-        assert_eq!(sources.len(), 2);
-        let rows: usize = sources.iter().map(|s| demo.rows(s).unwrap().len()).sum();
-        assert!(rows >= 25, "{rows} rows");
     }
 }
