@@ -33,8 +33,8 @@ use std::sync::Arc;
 
 use notion_model::{ApiVersion, Block, Id};
 
+use crate::ctx::Shared;
 use crate::render::{self, Item};
-use crate::server::Shared;
 use crate::workspace::Workspace;
 
 /// What a complete reader reads besides the objects themselves.

@@ -55,7 +55,7 @@
 //! # Workspaces
 //!
 //! [`WorkspaceSpec::Demo`] (`--workspace demo`) is a small team wiki written by hand in
-//! `fixtures/demo/` (compiled in): three people and two bots, a "Team Handbook" page tree using
+//! `demo/` of this crate (compiled in): three people and two bots, a "Team Handbook" page tree using
 //! every block type with inline comments, and a "Projects" database with two data sources
 //! ("Projects" and "Archive") covering every property type, 30 rows with content and comments.
 //!
@@ -169,6 +169,29 @@
 //! [`FakeNotion::add_row`], [`FakeNotion::add_data_source`] and [`FakeNotion::unshare`]. Queries
 //! see a change at once; search sees it after the configured lag. Counters, ground truth and
 //! the minimum requests follow.
+//!
+//! # Inside the crate
+//!
+//! The modules depend on each other without cycles; an arrow reads "uses":
+//!
+//! ```text
+//! lib (FakeNotion, Options) ─► server ─► api ─► query, property, oauth
+//!   │                            │        │       │
+//!   ├─► accounting               │        │       │
+//!   │     │                      ▼        ▼       ▼
+//!   └─────┴────────────────────► ctx: Shared (state of the server), Ctx (one request), pagination
+//!                                 │
+//!                                 ▼
+//!        workspace, render, auth, faults, ratelimit, counters, cursor, clock, routes, error
+//!
+//! workspace: base (the Base trait) ◄─ generator + content (the generated workspace)
+//!                                  ◄─ demo: spec (fixture format) ─► build (model objects) ─► serve
+//!            live + overlay (the served view: the base corrected by mutations, and the mutations)
+//! ```
+//!
+//! `server` runs the pipeline (faults, latency, version, auth, rate limit) and hands a `Ctx`
+//! to `api::dispatch`; every handler reads the workspace through `ctx`. `accounting` computes
+//! the minimum requests and ground truth from the same workspace view the handlers serve.
 
 mod accounting;
 mod api;
@@ -176,12 +199,14 @@ mod auth;
 mod body;
 mod clock;
 mod counters;
+mod ctx;
 mod cursor;
 mod error;
 mod faults;
 mod filter;
 mod ids;
 mod oauth;
+mod property;
 mod query;
 mod ratelimit;
 mod render;
@@ -216,7 +241,7 @@ pub const VERSIONS: [ApiVersion; 3] = [
     ApiVersion::V2026_03_11,
 ];
 
-use server::{Live, Shared};
+use ctx::{Live, Shared};
 
 /// The token every fake accepts unless told otherwise.
 pub const DEFAULT_TOKEN: &str = "ntn_fake_token";
@@ -227,7 +252,7 @@ pub const DEFAULT_TOKEN: &str = "ntn_fake_token";
 pub enum WorkspaceSpec {
     /// A generated workspace.
     Generated(GenConfig),
-    /// The hand-made demo workspace (`fixtures/demo/`, compiled in).
+    /// The hand-made demo workspace (`demo/` of this crate, compiled in).
     Demo,
 }
 
