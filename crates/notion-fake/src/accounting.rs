@@ -26,7 +26,9 @@
 //!   inner-block comments are read, the same per block (except `child_page` / `child_database`
 //!   blocks, whose comments are their page's);
 //! * when truncated properties are completed: `ceil(n / 100)` property-item requests per
-//!   relation or people value of more than 25 entries (`has_more` in the page object).
+//!   relation or people value of more than 25 entries (`has_more` in the page object) and per
+//!   rollup over such a relation (the data source's schema names the relation), and one per
+//!   formula whose expression reads such a relation.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -44,7 +46,8 @@ pub struct ReadOptions {
     pub page_comments: bool,
     /// Read the comments of every block (needs a request per block).
     pub inner_comments: bool,
-    /// Complete relation and people values truncated at 25 through the property-item endpoint.
+    /// Complete relation and people values truncated at 25, and the rollups and formulas
+    /// computed over such a relation, through the property-item endpoint.
     pub complete_properties: bool,
 }
 
@@ -251,7 +254,8 @@ pub struct TruthRecord {
     pub page_id: Option<Id>,
     /// For blocks: depth below the page (1 = top level).
     pub depth: Option<u32>,
-    /// The object exactly as the server serves it now (without `request_id`).
+    /// The object exactly as the server serves it now (without `request_id`); a page with its
+    /// truncated values completed (see [`FakeNotion::ground_truth`](crate::FakeNotion::ground_truth)).
     pub object: serde_json::Value,
 }
 
@@ -323,8 +327,8 @@ pub(crate) fn ground_truth(
             Box::new(ids.into_iter().map(move |id| {
                 let p = shared
                     .ws
-                    .page(&id, now)
-                    .map(|p| Item::Page(Box::new(render::page(p, version))));
+                    .page_complete(&id, now)
+                    .map(|p| Item::Page(Box::new(render::page_complete(p, version))));
                 record(id, value(p))
             }))
         }

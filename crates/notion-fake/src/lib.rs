@@ -68,8 +68,9 @@
 //! | Preset | Users | Databases / data sources | Pages (rows) | Blocks | Comments | Minimum requests |
 //! |---|---|---|---|---|---|---|
 //! | [`GenConfig::small`] (`small`) | 8 | 4 / 5 | 73 (60) | 476 | 164 | 692 |
-//! | [`GenConfig::e2e`] (`e2e`) | 34 | 4 / 6 | 12,573 (12,560) | 701 | 233 | 26,350 |
-//! | [`GenConfig::e2e_without_big_rows`] | 34 | 4 / 6 | 154 (141) | 944 | 340 | 1,536 |
+//! | [`GenConfig::e2e`] (`e2e`) | 34 | 4 / 6 | 12,712 (12,699) | 1,118 | 448 | 27,134 |
+//! | [`GenConfig::e2e_without_big_rows`] | 34 | 4 / 6 | 224 (211) | 1,154 | 463 | 1,948 |
+//! | [`GenConfig::rollups`] (`rollups`) | 6 | 2 / 2 | 166 (163) | 223 | 78 | 602 |
 //! | [`GenConfig::bench`]`(n)` (`bench-N`, `bench` = 100,000) | 43 | n/1000 / n/1000 | n (n/2) | 30 n | ≈ n/2 | ≈ 32 n |
 //! | demo (`demo`) | 5 | 1 / 2 | 35 (30) | 202 | 35 | 296 |
 //!
@@ -78,8 +79,9 @@
 //! people, a 12,500-row data source (beyond the query cap; its rows have no content and no
 //! comments and a small schema, so a complete read stays cheap), a database with two data
 //! sources, synced blocks (duplicates in other pages than their original), tables, column lists
-//! and tabs, inner-block comments, child pages and child databases, and unshared pages that
-//! relations, mentions and links point at. In the rich mix a "showcase" page holds one block of
+//! and tabs, inner-block comments, child pages and child databases, unshared pages that
+//! relations, mentions and links point at, and rollups and formulas over relations of 26, 60
+//! and 150 entries ([`Features::rollups`]). In the rich mix a "showcase" page holds one block of
 //! every type and rich text of every kind, and data sources have every property type.
 //!
 //! # Versions
@@ -126,6 +128,16 @@
 //!   `filter_properties` (ids or names) trims the page objects of queries and page retrieves.
 //! * **Property items**: `title`, `rich_text`, `people`, `relation` and `rollup` are paginated
 //!   lists of one-element items with `property_item.next_url`; other types are one item.
+//! * **Rollups and formulas over long relations.** A page object computes a rollup, and a
+//!   formula that reads a relation, over the first 25 entries of the relation (a `count` says
+//!   25 of 80, `show_original` lists 25 values). `GET /v1/pages/{id}/properties/{rollup}` lists
+//!   the relation's entries, one item each, with `property_item.rollup` `{"type":
+//!   "incomplete"}` on every page but the last, which carries the aggregate over all entries;
+//!   a formula's property item is its value over all entries. Functions: `count`,
+//!   `count_values`, `empty`, `not_empty`, `unique`, `percent_empty`, `percent_not_empty`,
+//!   `sum`, `average`, `median`, `min`, `max`, `range`, `earliest_date`, `latest_date`,
+//!   `date_range`, `checked`, `unchecked`, `percent_checked`, `percent_unchecked`,
+//!   `show_original`, `show_unique`.
 //!
 //! # The minimum number of requests
 //!
@@ -144,11 +156,14 @@
 //!   blocks;
 //! * comments: `ceil(n / 100)` (at least 1) per page, and per block when inner-block comments
 //!   are read ([`ReadOptions`]), not for `child_page` / `child_database` blocks;
-//! * `ceil(n / 100)` property-item requests per relation or people value longer than 25, when
-//!   truncated values are completed.
+//! * when truncated values are completed: `ceil(n / 100)` property-item requests per relation
+//!   or people value longer than 25, and per rollup over such a relation; one per formula that
+//!   reads one (its expression names it as `prop("…")`).
 //!
 //! [`FakeNotion::ground_truth`] lists, lazily, every object such a read must find, exactly as
-//! served.
+//! served — and for pages, as a reader that completes truncated values ends with them: every
+//! relation and people value complete (relations with `has_more: false`), rollups and formulas
+//! computed over every entry.
 //!
 //! # Faults, latency and limits
 //!
@@ -411,8 +426,8 @@ impl FakeNotion {
         accounting::page_content_requests(&self.shared, pages, options)
     }
 
-    /// Every object of `stream` a complete reader must see, exactly as served now in `version`,
-    /// lazily (see the crate docs).
+    /// Every object of `stream` a complete reader must see, exactly as served now in `version`
+    /// (pages with their truncated values completed), lazily (see the crate docs).
     pub fn ground_truth(
         &self,
         stream: Stream,

@@ -21,7 +21,7 @@ struct Args {
     /// Port on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Workspace: `demo` (the hand-made team wiki) or a generator preset (`small`, `e2e`,
+    /// Workspace: `demo` (the hand-made team wiki) or a generator preset (`small`, `e2e`, `rollups`,
     /// `bench`, `bench-N`, `bench-sync-N`; the size flags below adjust a preset).
     #[arg(long, default_value = "small")]
     workspace: String,

@@ -75,8 +75,16 @@ pub(crate) fn page_property(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
             ))
         })?;
     let pid = value.id.clone().unwrap_or_else(|| raw.clone());
+    // Rollups and formulas over a relation longer than the page object computes over: the
+    // endpoint serves the value over every entry.
+    let complete = ws
+        .complete_values(&id, ctx.now)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v);
+    let value = complete.as_ref().unwrap_or(value);
     let req = page_req_query(ctx)?;
-    let (items, info): (Vec<PropertyItemKind>, PropertyItemListKind) = match &value.kind {
+    let (items, mut info): (Vec<PropertyItemKind>, PropertyItemListKind) = match &value.kind {
         PropertyValueKind::Title(items) => (
             items.iter().cloned().map(PropertyItemKind::Title).collect(),
             PropertyItemListKind::Title(Empty::new()),
@@ -128,13 +136,9 @@ pub(crate) fn page_property(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
                     _ => None,
                 })
                 .unwrap_or_default();
-            let mut aggregate = rollup.clone();
-            if matches!(aggregate.kind, RollupKind::Unsupported(_)) {
-                aggregate.kind = RollupKind::Unsupported(Empty::new());
-            }
             (
                 refs.into_iter().map(PropertyItemKind::Relation).collect(),
-                PropertyItemListKind::Rollup(aggregate),
+                PropertyItemListKind::Rollup(rollup.clone()),
             )
         }
         other => {
@@ -149,6 +153,12 @@ pub(crate) fn page_property(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
     };
     let scope = scope_hash(&[&id.to_bytes(), pid.as_bytes()]);
     let (range, next) = paginate(ctx, CursorKind::PropertyItem, scope, items.len(), &req)?;
+    // The aggregate comes with the last page; pages before it say `incomplete`.
+    if next.is_some()
+        && let PropertyItemListKind::Rollup(rollup) = &mut info
+    {
+        rollup.kind = RollupKind::Incomplete(Empty::new());
+    }
     let next_url = next.as_ref().map(|c| {
         format!(
             "{}/v1/pages/{id}/properties/{pid}?start_cursor={c}",

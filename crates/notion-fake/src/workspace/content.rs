@@ -17,8 +17,7 @@ use notion_model::icon::{IconKind, NativeIcon};
 use notion_model::property::{
     DualProperty, Formula, FormulaConfig, FormulaKind, NumberConfig, Place, PropertySchema,
     PropertySchemaKind, PropertyValue, PropertyValueKind, RelationConfig, Rollup, RollupConfig,
-    RollupKind, SelectConfig, SelectOption, StatusConfig, StatusGroup, UniqueId, UniqueIdConfig,
-    Verification,
+    SelectConfig, SelectOption, StatusConfig, StatusGroup, UniqueId, UniqueIdConfig, Verification,
 };
 use notion_model::rich_text::{
     Annotations, Equation, LinkMention, LinkPreview, MentionKind, TemplateMention,
@@ -35,11 +34,22 @@ use serde_json::Number;
 use super::base::Base;
 use super::config::Mix;
 use super::generator::{BlockKind, DatabaseKind, Gen, PageKind, ROOT, Times, Tree};
+use super::rollup;
 use super::text::{self, DATABASE_NAMES, EMOJIS, FIRST_NAMES, LANGUAGES, LAST_NAMES, PAGE_TITLES};
 use super::{BlockInfo, Found};
 use crate::clock::fmt_millis;
 use crate::ids::{Decoded, PAGE_LEVEL};
+use crate::render::PAGE_VALUE_LIMIT;
 use crate::rng::{self, Rng};
+
+/// What the rollups and formulas of one row read: the relation's entries and, when a rollup
+/// reads more than `Estimate`, the values of the related rows.
+struct Related {
+    /// Page indices of the relation's entries (computed on first use).
+    targets: Option<Vec<u32>>,
+    /// Values of each entry (`None`: not a row of the data source), computed on first use.
+    values: Option<Vec<Option<PropertyValues>>>,
+}
 
 /// The name of every generated workspace.
 pub(crate) const WORKSPACE_NAME: &str = "Fake Workspace";
@@ -71,6 +81,48 @@ enum Prop {
     Notify,
     Office,
     Verification,
+    RelatedCount,
+    RelatedEstimates,
+    LatestRelatedDue,
+    RelatedDone,
+    RelatedTotal,
+    RelatedItems,
+}
+
+impl Prop {
+    /// For a rollup over `Related`: its function and the property it rolls up.
+    fn rollup(self) -> Option<(&'static str, Prop)> {
+        match self {
+            Prop::RelatedEstimate => Some(("sum", Prop::Estimate)),
+            Prop::RelatedCount => Some(("count", Prop::Title)),
+            Prop::RelatedEstimates => Some(("show_original", Prop::Estimate)),
+            Prop::LatestRelatedDue => Some(("latest_date", Prop::Due)),
+            Prop::RelatedDone => Some(("percent_checked", Prop::Done)),
+            _ => None,
+        }
+    }
+
+    /// For a formula that reads `Related`: its expression.
+    fn relation_formula(self) -> Option<&'static str> {
+        match self {
+            Prop::RelatedTotal => Some("prop(\"Related\").map(current.prop(\"Estimate\")).sum()"),
+            Prop::RelatedItems => Some("prop(\"Related\").length()"),
+            _ => None,
+        }
+    }
+
+    /// Whether the value is computed from the rows `Related` points at.
+    fn reads_relation(self) -> bool {
+        self.rollup().is_some() || self.relation_formula().is_some()
+    }
+
+    /// `(name, id)` in the rich schema.
+    fn name_and_id(self) -> (&'static str, &'static str) {
+        RICH.iter()
+            .chain(ROLLUPS.iter())
+            .find(|(p, _, _)| *p == self)
+            .map_or(("", ""), |(_, name, id)| (*name, *id))
+    }
 }
 
 /// `(property, name, id)` of the rich schema: every property type.
@@ -99,6 +151,16 @@ const RICH: [(Prop, &str, &str); 24] = [
     (Prop::Notify, "Notify", "bt%3An"),
     (Prop::Office, "Office", "pl%3Ac"),
     (Prop::Verification, "Verification", "vr%3Af"),
+];
+
+/// What the rollups feature adds to the rich schema: rollups and formulas over `Related`.
+const ROLLUPS: [(Prop, &str, &str); 6] = [
+    (Prop::RelatedCount, "Related count", "r%7Ccnt"),
+    (Prop::RelatedEstimates, "Related estimates", "r%7Carr"),
+    (Prop::LatestRelatedDue, "Latest related due", "r%7Cdue"),
+    (Prop::RelatedDone, "Related done", "r%7Cpct"),
+    (Prop::RelatedTotal, "Related total", "fx%3Art"),
+    (Prop::RelatedItems, "Related items", "fx%3Arn"),
 ];
 
 /// The simple schema (indices into [`RICH`]).
@@ -861,6 +923,8 @@ impl Gen {
     fn schema_props(&self, ds: u32) -> Vec<(Prop, &'static str, &'static str)> {
         if self.cfg.mix == Mix::Simple || self.is_big(ds) {
             SIMPLE.iter().map(|i| RICH[*i]).collect()
+        } else if self.cfg.features.rollups {
+            RICH.iter().chain(ROLLUPS.iter()).copied().collect()
         } else {
             RICH.to_vec()
         }
@@ -921,14 +985,28 @@ impl Gen {
                     dual_property: None::<DualProperty>,
                     extra: Default::default(),
                 }),
-                Prop::RelatedEstimate => PropertySchemaKind::Rollup(RollupConfig {
-                    relation_property_id: Some("r%40l".to_owned()),
-                    relation_property_name: Some("Related".to_owned()),
-                    rollup_property_id: Some("N%3Fb%3A".to_owned()),
-                    rollup_property_name: Some("Estimate".to_owned()),
-                    function: Some("sum".to_owned()),
-                    extra: Default::default(),
-                }),
+                Prop::RelatedEstimate
+                | Prop::RelatedCount
+                | Prop::RelatedEstimates
+                | Prop::LatestRelatedDue
+                | Prop::RelatedDone => {
+                    let (function, source) = prop.rollup().unwrap_or(("sum", Prop::Estimate));
+                    let (source_name, source_id) = source.name_and_id();
+                    PropertySchemaKind::Rollup(RollupConfig {
+                        relation_property_id: Some("r%40l".to_owned()),
+                        relation_property_name: Some("Related".to_owned()),
+                        rollup_property_id: Some(source_id.to_owned()),
+                        rollup_property_name: Some(source_name.to_owned()),
+                        function: Some(function.to_owned()),
+                        extra: Default::default(),
+                    })
+                }
+                Prop::RelatedTotal | Prop::RelatedItems => {
+                    PropertySchemaKind::Formula(FormulaConfig {
+                        expression: prop.relation_formula().map(str::to_owned),
+                        extra: Default::default(),
+                    })
+                }
                 Prop::Created => PropertySchemaKind::CreatedTime(Empty::new()),
                 Prop::CreatedBy => PropertySchemaKind::CreatedBy(Empty::new()),
                 Prop::Edited => PropertySchemaKind::LastEditedTime(Empty::new()),
@@ -1001,7 +1079,7 @@ impl Gen {
                         self.id(Decoded::DataSource(ds)),
                         self.id(Decoded::Database(db)),
                     ),
-                    self.row_values(ds, row, &title, times, now),
+                    self.row_values(ds, row, &title, times, now, true),
                 )
             }
         };
@@ -1019,6 +1097,8 @@ impl Gen {
         Some(page)
     }
 
+    /// The property values of row `row` of data source `ds`, as its page object shows them:
+    /// values computed from `Related` read its first 25 entries (left out unless `derived`).
     fn row_values(
         &self,
         ds: u32,
@@ -1026,7 +1106,12 @@ impl Gen {
         title: &str,
         times: Times,
         now: DateTime<Utc>,
+        derived: bool,
     ) -> PropertyValues {
+        let mut related = Related {
+            targets: None,
+            values: None,
+        };
         let mut rng = Rng::new(self.cfg.seed, &[0x7A1, u64::from(ds), u64::from(row)]);
         let page_id = self.id(Decoded::Page(self.row_page(ds, row)));
         let h = rng::hash(self.cfg.seed, &[0x9A, u64::from(self.row_page(ds, row))]);
@@ -1127,18 +1212,17 @@ impl Gen {
                     out.insert(name.to_owned(), PropertyValue::relation(pid, refs, false));
                     continue;
                 }
-                Prop::RelatedEstimate => {
-                    let rows = self.rows_of(ds);
-                    let sum: i64 = self
-                        .row_relation(ds, row)
-                        .into_iter()
-                        .filter(|p| rows.contains(p))
-                        .filter_map(|p| self.estimate(ds, p - rows.start))
-                        .sum();
-                    PropertyValueKind::Rollup(Rollup::new(
-                        RollupKind::Number(Some(num(sum))),
-                        "sum",
-                    ))
+                Prop::RelatedEstimate
+                | Prop::RelatedCount
+                | Prop::RelatedEstimates
+                | Prop::LatestRelatedDue
+                | Prop::RelatedDone
+                | Prop::RelatedTotal
+                | Prop::RelatedItems => {
+                    if !derived {
+                        continue;
+                    }
+                    self.derived(prop, ds, row, &mut related, PAGE_VALUE_LIMIT, now)
                 }
                 Prop::Created => PropertyValueKind::CreatedTime(ts(times.created)),
                 Prop::CreatedBy => PropertyValueKind::CreatedBy(User::partial(self.person(h))),
@@ -1185,6 +1269,112 @@ impl Gen {
             out.insert(name.to_owned(), PropertyValue::new(pid, kind));
         }
         out
+    }
+
+    /// A rollup or formula over `Related` of row `row`, computed over the first `limit`
+    /// entries of the relation.
+    fn derived(
+        &self,
+        prop: Prop,
+        ds: u32,
+        row: u32,
+        related: &mut Related,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> PropertyValueKind {
+        let rows = self.rows_of(ds);
+        let targets = related
+            .targets
+            .get_or_insert_with(|| self.row_relation(ds, row));
+        let entries = &targets[..targets.len().min(limit)];
+        let estimates = || {
+            entries
+                .iter()
+                .map(|p| match rows.contains(p) {
+                    true => self.estimate(ds, p - rows.start),
+                    false => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        if prop.relation_formula().is_some() {
+            let value = match prop {
+                Prop::RelatedItems => entries.len() as i64,
+                _ => estimates().into_iter().flatten().sum(),
+            };
+            return PropertyValueKind::Formula(Formula::new(FormulaKind::Number(Some(num(value)))));
+        }
+        let (function, source) = prop.rollup().unwrap_or(("sum", Prop::Estimate));
+        let values: Vec<PropertyValueKind> = match source {
+            Prop::Estimate => entries
+                .iter()
+                .zip(estimates())
+                .filter(|(p, _)| rows.contains(p))
+                .map(|(_, e)| PropertyValueKind::Number(e.map(num)))
+                .collect(),
+            _ => {
+                let name = source.name_and_id().0;
+                let all = related.values.get_or_insert_with(|| {
+                    targets
+                        .iter()
+                        .map(|p| {
+                            rows.contains(p).then(|| {
+                                let times = self.page_times(*p);
+                                let title = self.page_title_text(*p);
+                                self.row_values(ds, p - rows.start, &title, times, now, false)
+                            })
+                        })
+                        .collect()
+                });
+                all.iter()
+                    .take(entries.len())
+                    .flatten()
+                    .filter_map(|values| values.get(name).map(|v| v.kind.clone()))
+                    .collect()
+            }
+        };
+        PropertyValueKind::Rollup(Rollup::new(
+            rollup::compute(function, entries.len(), &values),
+            function,
+        ))
+    }
+
+    /// The rollups and formulas of data source `ds` that read `Related`: `(rollups,
+    /// formulas)`.
+    pub(crate) fn relation_readers(&self, ds: u32) -> (usize, usize) {
+        let props = self.schema_props(ds);
+        let rollups = props
+            .iter()
+            .filter(|(p, _, _)| p.rollup().is_some())
+            .count();
+        let formulas = props
+            .iter()
+            .filter(|(p, _, _)| p.relation_formula().is_some())
+            .count();
+        (rollups, formulas)
+    }
+
+    /// The values of row page `p` that its page object computes over the first 25 entries of a
+    /// longer relation, computed over every entry.
+    fn complete_row_values(&self, p: u32, now: DateTime<Utc>) -> Vec<(String, PropertyValue)> {
+        let PageKind::Row { ds, row } = self.page_kind(p) else {
+            return Vec::new();
+        };
+        let targets = self.row_relation(ds, row);
+        if targets.len() <= PAGE_VALUE_LIMIT {
+            return Vec::new();
+        }
+        let mut related = Related {
+            targets: Some(targets),
+            values: None,
+        };
+        self.schema_props(ds)
+            .into_iter()
+            .filter(|(prop, _, _)| prop.reads_relation())
+            .map(|(prop, name, pid)| {
+                let kind = self.derived(prop, ds, row, &mut related, usize::MAX, now);
+                (name.to_owned(), PropertyValue::new(pid, kind))
+            })
+            .collect()
     }
 
     // ---- comments ----------------------------------------------------------------------------
@@ -1473,6 +1663,13 @@ impl Base for Gen {
     fn truncated_values(&self, page: &Id) -> Vec<usize> {
         match self.decode(page) {
             Some(Decoded::Page(p)) => Gen::truncated_values(self, p),
+            _ => Vec::new(),
+        }
+    }
+
+    fn complete_values(&self, page: &Id, now: DateTime<Utc>) -> Vec<(String, PropertyValue)> {
+        match self.decode(page) {
+            Some(Decoded::Page(p)) => self.complete_row_values(p, now),
             _ => Vec::new(),
         }
     }

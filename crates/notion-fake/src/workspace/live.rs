@@ -15,6 +15,7 @@ use notion_model::{
 use serde_json::Value;
 
 use super::overlay::{Added, BlockState, Overlay, PageState, PageVersion};
+use super::rollup::truncated_sizes;
 use super::{BlockInfo, Found, Obj, SearchEntry, Workspace};
 use crate::clock::{fmt_millis, to_minute};
 use crate::error::FakeError;
@@ -894,10 +895,52 @@ impl Workspace {
         if !edited {
             return self.base.truncated_values(page);
         }
+        let schema = {
+            let ov = self.ov();
+            self.data_source_of_in(&ov, page)
+        }
+        .and_then(|ds| self.data_source(&ds))
+        .and_then(|ds| ds.properties);
         self.page(page, now)
             .and_then(|p| p.properties)
-            .map(|props| truncated_sizes(&props))
+            .map(|props| truncated_sizes(&props, schema.as_ref()))
             .unwrap_or_default()
+    }
+
+    /// The rollup and formula values a page object computes over the first 25 entries of a
+    /// longer relation, computed over every entry (values a mutation set stay as set).
+    pub(crate) fn complete_values(
+        &self,
+        id: &Id,
+        now: DateTime<Utc>,
+    ) -> Vec<(String, PropertyValue)> {
+        let ov = self.ov();
+        if self.hidden(&ov, id) || ov.added.contains_key(id) {
+            return Vec::new();
+        }
+        let edited: Vec<String> = ov
+            .pages
+            .get(id)
+            .and_then(PageState::current)
+            .map(|v| v.props.iter().map(|(n, _)| n.clone()).collect())
+            .unwrap_or_default();
+        drop(ov);
+        let mut values = self.base.complete_values(id, now);
+        values.retain(|(name, _)| !edited.contains(name));
+        values
+    }
+
+    /// A page with every value complete: what a reader that completes truncated values ends
+    /// with (the served response still cuts relation and people values at 25).
+    pub(crate) fn page_complete(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
+        let mut page = self.page(id, now)?;
+        let complete = self.complete_values(id, now);
+        if let Some(props) = &mut page.properties {
+            for (name, value) in complete {
+                props.insert(name, value);
+            }
+        }
+        Some(page)
     }
 
     // ---- mutations --------------------------------------------------------------------------
@@ -1259,17 +1302,4 @@ fn apply_version(page: &mut Page, v: &PageVersion) {
             }
         }
     }
-}
-
-/// Sizes of relation and people values longer than 25.
-pub(crate) fn truncated_sizes(props: &PropertyValues) -> Vec<usize> {
-    props
-        .values()
-        .filter_map(|v| match &v.kind {
-            PropertyValueKind::Relation(r) => Some(r.len()),
-            PropertyValueKind::People(p) => Some(p.len()),
-            _ => None,
-        })
-        .filter(|n| *n > 25)
-        .collect()
 }

@@ -7,6 +7,7 @@ pub(crate) mod demo;
 pub(crate) mod generator;
 mod live;
 pub(crate) mod overlay;
+mod rollup;
 mod text;
 
 use chrono::{DateTime, Utc};

@@ -33,7 +33,9 @@ use super::spec::{CommentSpec, DataSourceSpec, DatabaseSpec, FileSpec, PageSpec,
 use super::{Demo, DemoBlock, DemoComment, DemoPage};
 use crate::clock::fmt_millis;
 use crate::error::FakeError;
+use crate::render::PAGE_VALUE_LIMIT;
 use crate::rng;
+use crate::workspace::rollup;
 
 /// A stable id for a key.
 pub(super) fn key_id(kind: &str, key: &str) -> Id {
@@ -824,6 +826,7 @@ impl Demo {
             children: HashMap::new(),
             comments: HashMap::new(),
             comment_objs: HashMap::new(),
+            complete: HashMap::new(),
         };
         let mut synced = Synced::default();
         // Standalone and child pages.
@@ -1521,7 +1524,8 @@ impl Demo {
         Ok(id)
     }
 
-    /// Number rollups (`sum`, `count`, `average`, `max`, `min`) over the related rows.
+    /// Rollups over the related rows: page objects compute over the first 25 entries; the
+    /// values over every entry of a longer relation are kept for the property-item endpoint.
     fn compute_rollups(&mut self, ds_id: Id, ds: &DataSourceSpec) {
         let rows = self.ds_rows.get(&ds_id).cloned().unwrap_or_default();
         for p in ds.properties.iter().filter(|p| p.ty == "rollup") {
@@ -1540,40 +1544,33 @@ impl Demo {
                         _ => None,
                     })
                     .unwrap_or_default();
-                let values: Vec<f64> = targets
-                    .iter()
-                    .filter_map(|t| self.pages.get(t))
-                    .filter_map(|t| t.page.property(&prop))
-                    .filter_map(|v| match &v.kind {
-                        PropertyValueKind::Number(Some(n)) => n.as_f64(),
-                        _ => None,
-                    })
-                    .collect();
-                let result = match function.as_str() {
-                    "count" => Some(targets.len() as f64),
-                    "average" if !values.is_empty() => {
-                        Some(values.iter().sum::<f64>() / values.len() as f64)
-                    }
-                    "max" => values.iter().copied().reduce(f64::max),
-                    "min" => values.iter().copied().reduce(f64::min),
-                    "average" => None,
-                    _ => Some(values.iter().sum()),
+                let over = |entries: &[Id]| {
+                    let values: Vec<PropertyValueKind> = entries
+                        .iter()
+                        .filter_map(|t| self.pages.get(t))
+                        .filter_map(|t| t.page.property(&prop))
+                        .map(|v| v.kind.clone())
+                        .collect();
+                    Rollup::new(
+                        rollup::compute(&function, entries.len(), &values),
+                        function.clone(),
+                    )
                 };
-                let number = result.and_then(|x| {
-                    if x.fract() == 0.0 {
-                        Some(Number::from(x as i64))
-                    } else {
-                        Number::from_f64(x)
-                    }
-                });
+                let shown = over(&targets[..targets.len().min(PAGE_VALUE_LIMIT)]);
+                let complete = (targets.len() > PAGE_VALUE_LIMIT).then(|| over(&targets));
                 if let Some(page) = self.pages.get_mut(row)
                     && let Some(props) = &mut page.page.properties
                     && let Some(v) = props.get_mut(&p.name)
                 {
-                    v.kind = PropertyValueKind::Rollup(Rollup::new(
-                        RollupKind::Number(number),
-                        function.clone(),
-                    ));
+                    v.kind = PropertyValueKind::Rollup(shown);
+                    if let Some(all) = complete {
+                        let mut value = v.clone();
+                        value.kind = PropertyValueKind::Rollup(all);
+                        self.complete
+                            .entry(*row)
+                            .or_default()
+                            .push((p.name.clone(), value));
+                    }
                 }
             }
         }

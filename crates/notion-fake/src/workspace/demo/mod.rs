@@ -13,7 +13,7 @@ mod spec;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use notion_model::{Block, Comment, DataSource, Database, Id, Page, User};
+use notion_model::{Block, Comment, DataSource, Database, Id, Page, PropertyValue, User};
 
 use crate::error::FakeError;
 
@@ -62,6 +62,8 @@ pub(crate) struct Demo {
     children: HashMap<Id, Vec<Id>>,
     comments: HashMap<Id, Vec<Id>>,
     comment_objs: HashMap<Id, DemoComment>,
+    /// Rollup values over every entry of relations longer than a page object computes over.
+    complete: HashMap<Id, Vec<(String, PropertyValue)>>,
 }
 
 impl Demo {

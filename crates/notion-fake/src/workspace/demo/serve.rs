@@ -4,14 +4,15 @@ use chrono::{DateTime, Duration, Utc};
 use notion_model::block::{self as mb, ChildTitle};
 use notion_model::file::NotionFile;
 use notion_model::{
-    Block, Comment, DataSource, Database, FileKind, Id, Page, Parent, PropertyValueKind, User,
+    Block, Comment, DataSource, Database, FileKind, Id, Page, Parent, PropertyValue,
+    PropertyValueKind, User,
 };
 
 use super::build::{HOSTED, fnv, key_id, ts};
 use super::{Demo, DemoBlock};
 use crate::rng;
 use crate::workspace::base::Base;
-use crate::workspace::live::truncated_sizes;
+use crate::workspace::rollup::truncated_sizes;
 use crate::workspace::{BlockInfo, Found};
 
 impl Demo {
@@ -242,11 +243,22 @@ impl Base for Demo {
     }
 
     fn truncated_values(&self, page: &Id) -> Vec<usize> {
-        self.pages
-            .get(page)
-            .and_then(|p| p.page.properties.as_ref())
-            .map(truncated_sizes)
+        let Some(p) = self.pages.get(page) else {
+            return Vec::new();
+        };
+        let schema = p
+            .data_source
+            .and_then(|ds| self.data_sources.get(&ds))
+            .and_then(|ds| ds.properties.as_ref());
+        p.page
+            .properties
+            .as_ref()
+            .map(|props| truncated_sizes(props, schema))
             .unwrap_or_default()
+    }
+
+    fn complete_values(&self, page: &Id, _now: DateTime<Utc>) -> Vec<(String, PropertyValue)> {
+        self.complete.get(page).cloned().unwrap_or_default()
     }
 
     fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
