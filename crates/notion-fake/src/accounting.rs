@@ -22,6 +22,8 @@
 //!   (at least 1), and the same for every block with children, except `child_page` /
 //!   `child_database` blocks (read as pages and databases) and duplicate synced blocks (their
 //!   children are the original's, read under the page where the original lives);
+//! * with markdown reads, instead of the block-children requests: one markdown request per page
+//!   and one per subtree it omits, recursively (inner-block comments are then not read);
 //! * comments, when page comments are read: `ceil(n / 100)` (at least 1) per page; when
 //!   inner-block comments are read, the same per block (except `child_page` / `child_database`
 //!   blocks, whose comments are their page's);
@@ -36,8 +38,9 @@ use std::sync::Arc;
 use notion_model::{ApiVersion, Block, Id};
 
 use crate::ctx::Shared;
+use crate::markdown;
 use crate::render::{self, Item};
-use crate::workspace::Workspace;
+use crate::workspace::{BlockInfo, Workspace};
 
 /// What a complete reader reads besides the objects themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,11 @@ pub struct ReadOptions {
     /// Complete relation and people values truncated at 25, and the rollups and formulas
     /// computed over such a relation, through the property-item endpoint.
     pub complete_properties: bool,
+    /// Read page content through `GET /v1/pages/{id}/markdown` instead of the block-children
+    /// endpoint: one request per page and one per omitted subtree it lists in
+    /// `unknown_block_ids` (recursively). Inner-block comments are then not read (the markdown
+    /// carries no block ids but those of omitted subtrees).
+    pub markdown: bool,
 }
 
 impl Default for ReadOptions {
@@ -57,6 +65,7 @@ impl Default for ReadOptions {
             page_comments: true,
             inner_comments: true,
             complete_properties: true,
+            markdown: false,
         }
     }
 }
@@ -82,6 +91,8 @@ pub struct MinRequests {
     pub comments: u64,
     /// `GET /v1/pages/{id}/properties/{property_id}` pages.
     pub property_items: u64,
+    /// `GET /v1/pages/{id}/markdown`: per page, and per omitted subtree (markdown reads only).
+    pub markdown: u64,
 }
 
 impl MinRequests {
@@ -96,6 +107,7 @@ impl MinRequests {
             + self.block_children
             + self.comments
             + self.property_items
+            + self.markdown
     }
 }
 
@@ -153,7 +165,7 @@ pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
         if !ws.is_row(&page) && !ws.page_in_search(&page) {
             m.pages += 1;
         }
-        add_page_content(&mut m, ws, &page, opts, now);
+        add_page_content(&mut m, shared, &page, opts, now);
     }
     m
 }
@@ -162,15 +174,24 @@ pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
 /// property values.
 fn add_page_content(
     m: &mut MinRequests,
-    ws: &Workspace,
+    shared: &Shared,
     page: &Id,
     opts: ReadOptions,
     now: chrono::DateTime<chrono::Utc>,
 ) {
+    let ws = &shared.ws;
     let Some(blocks) = ws.page_blocks(page) else {
         return;
     };
-    for (i, b) in blocks.iter().enumerate() {
+    if opts.markdown {
+        let limit = shared.with_live_read(|l| l.markdown_block_limit);
+        let content = markdown::content(ws, page, now);
+        m.markdown += markdown::requests(&content, limit, false);
+        if opts.page_comments {
+            m.comments += pages_of(blocks.first().map_or(0, |b| b.comments));
+        }
+    }
+    for (i, b) in blocks.iter().enumerate().filter(|_| !opts.markdown) {
         let is_page = i == 0;
         if b.child_ref {
             continue;
@@ -202,7 +223,7 @@ pub(crate) fn page_content_requests(
     let mut m = MinRequests::default();
     let mut refs = ChildRefs::default();
     for page in pages {
-        add_page_content(&mut m, ws, page, opts, now);
+        add_page_content(&mut m, shared, page, opts, now);
         for b in ws.page_blocks(page).unwrap_or_default().iter().skip(1) {
             if !b.child_ref {
                 continue;
@@ -335,35 +356,15 @@ pub(crate) fn ground_truth(
         Stream::Blocks => {
             let pages = shared.ws.reachable_pages();
             Box::new(pages.into_iter().flat_map(move |page| {
-                let ws = &shared.ws;
-                let infos = ws.page_blocks(&page).unwrap_or_default();
-                // One children listing per parent (the generated base builds a tree per call).
-                let mut by_id: HashMap<Id, Block> = HashMap::new();
-                for (i, info) in infos.iter().enumerate() {
-                    if info.child_ref || info.synced_duplicate || (i > 0 && info.children == 0) {
-                        continue;
-                    }
-                    for b in ws.children_blocks(&info.id, now).unwrap_or_default() {
-                        by_id.insert(b.id, b);
-                    }
-                }
-                let out: Vec<TruthRecord> = infos
-                    .iter()
-                    .skip(1)
-                    .map(|info| {
-                        let b = by_id
-                            .remove(&info.id)
-                            .or_else(|| ws.block(&info.id, now))
-                            .map(|b| Item::Block(Box::new(render::block(b, version))));
-                        TruthRecord {
-                            id: info.id,
-                            page_id: Some(page),
-                            depth: Some(info.depth),
-                            object: value(b),
-                        }
+                page_block_objects(&shared.ws, &page, now)
+                    .into_iter()
+                    .map(|(info, b)| TruthRecord {
+                        id: info.id,
+                        page_id: Some(page),
+                        depth: Some(info.depth),
+                        object: value(b.map(|b| Item::Block(Box::new(render::block(b, version))))),
                     })
-                    .collect();
-                out
+                    .collect::<Vec<_>>()
             }))
         }
         Stream::Comments => {
@@ -386,4 +387,58 @@ pub(crate) fn ground_truth(
             }))
         }
     }
+}
+
+/// The blocks of a page (not the page itself) in pre-order, each once under the page where it
+/// lives, with their objects.
+fn page_block_objects(
+    ws: &Workspace,
+    page: &Id,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(BlockInfo, Option<Block>)> {
+    let infos = ws.page_blocks(page).unwrap_or_default();
+    // One children listing per parent (the generated base builds a tree per call).
+    let mut by_id: HashMap<Id, Block> = HashMap::new();
+    for (i, info) in infos.iter().enumerate() {
+        if info.child_ref || info.synced_duplicate || (i > 0 && info.children == 0) {
+            continue;
+        }
+        for b in ws.children_blocks(&info.id, now).unwrap_or_default() {
+            by_id.insert(b.id, b);
+        }
+    }
+    infos
+        .into_iter()
+        .skip(1)
+        .map(|info| {
+            let b = by_id.remove(&info.id).or_else(|| ws.block(&info.id, now));
+            (info, b)
+        })
+        .collect()
+}
+
+/// The readable text of a page's content: what its markdown must show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageText {
+    /// The page id.
+    pub id: Id,
+    /// Every line of readable text of its blocks, in page order, each block once under the
+    /// page where it lives: rich text (a mention's text, a date mention's start), captions,
+    /// table cells, titles of child pages and databases, equations, link previews; trimmed,
+    /// empty lines left out. A meeting-notes transcript shows with `include_transcript=true`.
+    pub lines: Vec<String>,
+}
+
+/// The lazy iterator of [`PageText`]s of every page a complete reader reaches.
+pub(crate) fn page_texts(shared: Arc<Shared>) -> Box<dyn Iterator<Item = PageText> + Send> {
+    let now = shared.clock.now();
+    let pages = shared.ws.reachable_pages();
+    Box::new(pages.into_iter().map(move |id| {
+        let lines = page_block_objects(&shared.ws, &id, now)
+            .into_iter()
+            .filter_map(|(_, b)| b)
+            .flat_map(|b| markdown::block_texts(&b))
+            .collect();
+        PageText { id, lines }
+    }))
 }

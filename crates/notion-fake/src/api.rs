@@ -57,6 +57,7 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>) -> Result<Bytes, ApiError> {
         Endpoint::QueryDataSource => crate::query::query_data_source(ctx),
         Endpoint::RetrievePage => retrieve_page(ctx),
         Endpoint::PagePropertyItem => crate::property::page_property(ctx),
+        Endpoint::PageMarkdown => crate::markdown::page_markdown(ctx),
         Endpoint::RetrieveBlock => retrieve_block(ctx),
         Endpoint::BlockChildren => block_children(ctx),
         Endpoint::ListComments => list_comments(ctx),

@@ -29,6 +29,8 @@ pub(crate) struct Live {
     pub(crate) rate_limit: Option<u32>,
     pub(crate) search_lag: Duration,
     pub(crate) versions: Vec<ApiVersion>,
+    /// Blocks one markdown response renders at most.
+    pub(crate) markdown_block_limit: usize,
 }
 
 /// State shared by every connection.

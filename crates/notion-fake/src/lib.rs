@@ -138,6 +138,16 @@
 //!   `sum`, `average`, `median`, `min`, `max`, `range`, `earliest_date`, `latest_date`,
 //!   `date_range`, `checked`, `unchecked`, `percent_checked`, `percent_unchecked`,
 //!   `show_original`, `show_unique`.
+//! * **Markdown.** `GET /v1/pages/{id}/markdown` (2026-03-11 only; 400 before) renders the
+//!   content the block-children endpoint serves as enhanced markdown (tab-indented children,
+//!   Notion's tags for toggles, callouts, columns, tables, synced blocks, media, child pages
+//!   and mentions, backslash escapes outside code): the text of every block shows. One
+//!   response renders at most [`Options::markdown_block_limit`] blocks (default 200): a child
+//!   subtree that does not fit is left out whole, replaced by `<unknown url=… alt=…/>` and
+//!   listed in `unknown_block_ids`, with `truncated: true`; the same endpoint called with such a
+//!   block id renders that block and its subtree. A meeting-notes transcript shows with
+//!   `include_transcript=true`, a placeholder tag otherwise. Pages not shared are 404.
+//!   [`FakeNotion::page_texts`] lists what each page's markdown must show.
 //!
 //! # The minimum number of requests
 //!
@@ -156,6 +166,9 @@
 //!   blocks;
 //! * comments: `ceil(n / 100)` (at least 1) per page, and per block when inner-block comments
 //!   are read ([`ReadOptions`]), not for `child_page` / `child_database` blocks;
+//! * with [`ReadOptions::markdown`], content is read as markdown instead: one markdown request
+//!   per page and one per omitted subtree (recursively) replace the block-children requests,
+//!   and inner-block comments are not read;
 //! * when truncated values are completed: `ceil(n / 100)` property-item requests per relation
 //!   or people value longer than 25, and per rollup over such a relation; one per formula that
 //!   reads one (its expression names it as `prop("…")`).
@@ -220,6 +233,7 @@ mod error;
 mod faults;
 mod filter;
 mod ids;
+mod markdown;
 mod oauth;
 mod property;
 mod query;
@@ -238,7 +252,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use accounting::{ChildRefs, MinRequests, ReadOptions, Stream, TruthRecord};
+pub use accounting::{ChildRefs, MinRequests, PageText, ReadOptions, Stream, TruthRecord};
 pub use auth::{Capabilities, OAuthClient};
 pub use clock::{Clock, default_start};
 pub use counters::Counters;
@@ -296,6 +310,9 @@ pub struct Options {
     pub latency: Latency,
     /// The clock's start instant (generated objects are dated before it).
     pub start: DateTime<Utc>,
+    /// Blocks one `GET /v1/pages/{id}/markdown` response renders at most; larger content is
+    /// truncated, its omitted subtrees listed in `unknown_block_ids`. Default 200.
+    pub markdown_block_limit: usize,
 }
 
 impl Default for Options {
@@ -315,6 +332,7 @@ impl Default for Options {
             fault_seed: 0,
             latency: Latency::default(),
             start: default_start(),
+            markdown_block_limit: markdown::DEFAULT_BLOCK_LIMIT,
         }
     }
 }
@@ -344,6 +362,7 @@ impl FakeNotion {
             rate_limit: options.rate_limit,
             search_lag: options.search_lag,
             versions: options.versions.clone(),
+            markdown_block_limit: options.markdown_block_limit.max(1),
         };
         let salt = options.fault_seed ^ 0x5EED;
         let shared = Arc::new(Shared::new(live, clock, faults, ws, salt));
@@ -434,6 +453,12 @@ impl FakeNotion {
         version: ApiVersion,
     ) -> Box<dyn Iterator<Item = TruthRecord> + Send> {
         accounting::ground_truth(self.shared.clone(), stream, version)
+    }
+
+    /// The readable text of every page a complete reader reaches, lazily: what the markdown of
+    /// each page must show (see [`PageText`]).
+    pub fn page_texts(&self) -> Box<dyn Iterator<Item = PageText> + Send> {
+        accounting::page_texts(self.shared.clone())
     }
 
     // ---- mutations (each bumps timestamps as Notion does, at the fake clock's now) ---------
@@ -528,6 +553,12 @@ impl FakeNotion {
     /// Sets the search index lag.
     pub fn set_search_lag(&self, lag: Duration) {
         self.shared.with_live(|l| l.search_lag = lag);
+    }
+
+    /// Sets the most blocks one markdown response renders (at least 1).
+    pub fn set_markdown_block_limit(&self, blocks: usize) {
+        self.shared
+            .with_live(|l| l.markdown_block_limit = blocks.max(1));
     }
 
     /// Sets the accepted `Notion-Version` values.

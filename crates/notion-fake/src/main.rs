@@ -107,6 +107,9 @@ struct Args {
     /// Accepted Notion-Version values, comma separated (default: all).
     #[arg(long, value_delimiter = ',')]
     versions: Vec<String>,
+    /// Blocks one page-markdown response renders at most (larger content is truncated).
+    #[arg(long, default_value_t = 200)]
+    markdown_block_limit: usize,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -202,6 +205,7 @@ async fn main() -> Result<()> {
         rate_limit: (args.rate_limit > 0).then_some(args.rate_limit),
         search_lag: args.search_lag,
         fault_seed: args.fault_seed,
+        markdown_block_limit: args.markdown_block_limit,
         latency: Latency {
             fixed: args.latency,
             jitter: args.jitter,

@@ -136,6 +136,12 @@ impl Workspace {
             .unwrap_or(bot)
     }
 
+    /// The page a block or comment sits in (a page: itself).
+    pub(crate) fn page_of(&self, id: &Id) -> Option<Id> {
+        let ov = self.ov();
+        self.page_of_in(&ov, id)
+    }
+
     /// The page a block (or comment) sits in, for a mutation of it.
     fn page_holding(&self, id: &Id) -> Result<Id, FakeError> {
         let ov = self.ov();
