@@ -40,7 +40,8 @@ use notion_model::{ApiVersion, Block, Id};
 use crate::ctx::Shared;
 use crate::markdown;
 use crate::render::{self, Item};
-use crate::workspace::{BlockInfo, Workspace};
+use crate::workspace::hosted::{self, Holder};
+use crate::workspace::{BlockInfo, HostedFileInfo, Workspace};
 
 /// What a complete reader reads besides the objects themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,7 +357,7 @@ pub(crate) fn ground_truth(
         Stream::Blocks => {
             let pages = shared.ws.reachable_pages();
             Box::new(pages.into_iter().flat_map(move |page| {
-                page_block_objects(&shared.ws, &page, now)
+                page_block_objects(&shared.ws, &page, now, true)
                     .into_iter()
                     .map(|(info, b)| TruthRecord {
                         id: info.id,
@@ -395,6 +396,7 @@ fn page_block_objects(
     ws: &Workspace,
     page: &Id,
     now: chrono::DateTime<chrono::Utc>,
+    signed: bool,
 ) -> Vec<(BlockInfo, Option<Block>)> {
     let infos = ws.page_blocks(page).unwrap_or_default();
     // One children listing per parent (the generated base builds a tree per call).
@@ -403,7 +405,12 @@ fn page_block_objects(
         if info.child_ref || info.synced_duplicate || (i > 0 && info.children == 0) {
             continue;
         }
-        for b in ws.children_blocks(&info.id, now).unwrap_or_default() {
+        let blocks = if signed {
+            ws.children_blocks(&info.id, now)
+        } else {
+            ws.children_blocks_unsigned(&info.id, now)
+        };
+        for b in blocks.unwrap_or_default() {
             by_id.insert(b.id, b);
         }
     }
@@ -411,7 +418,13 @@ fn page_block_objects(
         .into_iter()
         .skip(1)
         .map(|info| {
-            let b = by_id.remove(&info.id).or_else(|| ws.block(&info.id, now));
+            let b = by_id.remove(&info.id).or_else(|| {
+                if signed {
+                    ws.block(&info.id, now)
+                } else {
+                    ws.block_unsigned(&info.id, now)
+                }
+            });
             (info, b)
         })
         .collect()
@@ -434,11 +447,118 @@ pub(crate) fn page_texts(shared: Arc<Shared>) -> Box<dyn Iterator<Item = PageTex
     let now = shared.clock.now();
     let pages = shared.ws.reachable_pages();
     Box::new(pages.into_iter().map(move |id| {
-        let lines = page_block_objects(&shared.ws, &id, now)
+        let lines = page_block_objects(&shared.ws, &id, now, true)
             .into_iter()
             .filter_map(|(_, b)| b)
             .flat_map(|b| markdown::block_texts(&b))
             .collect();
         PageText { id, lines }
     }))
+}
+
+/// A Notion-hosted file a complete reader can download, as served now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostedFile {
+    /// The file id: the path segment of its URL, `{record id}.{n}` (`n`: its position among
+    /// the record's hosted files), followed by `.{version}` once its content was replaced.
+    pub id: String,
+    /// The object holding it: a page, block, comment, database or data source.
+    pub record: Id,
+    /// The stream of that object.
+    pub stream: Stream,
+    /// The JSON path of the file object in the record (`image.file`, `cover.file`,
+    /// `properties.Attachments.files[0].file`, `attachments[0].file`, …).
+    pub field: String,
+    /// The file name (the last segment of the URL path).
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The SHA-256 of its content, in lowercase hex.
+    pub sha256: String,
+    /// The `Content-Type` a download answers with.
+    pub content_type: String,
+}
+
+impl HostedFile {
+    pub(crate) fn new(info: HostedFileInfo, stream: Stream) -> HostedFile {
+        let bytes = hosted::content(&info.id, info.size);
+        HostedFile {
+            sha256: hosted::sha256(&bytes),
+            content_type: hosted::content_type(&info.found.name).to_owned(),
+            id: info.id,
+            record: info.owner,
+            stream,
+            field: info.found.field,
+            name: info.found.name,
+            size: info.size,
+        }
+    }
+}
+
+/// Every hosted file of the objects a complete reader reaches, lazily: pages, their blocks and
+/// comments, databases and data sources.
+pub(crate) fn hosted_files(shared: Arc<Shared>) -> Box<dyn Iterator<Item = HostedFile> + Send> {
+    let now = shared.clock.now();
+    let ws = &shared.ws;
+    let mut holders: Vec<(Id, Stream)> = Vec::new();
+    holders.extend(
+        ws.reachable_databases()
+            .into_iter()
+            .map(|d| (d, Stream::Databases)),
+    );
+    holders.extend(
+        ws.reachable_data_sources()
+            .into_iter()
+            .map(|(d, _)| (d, Stream::DataSources)),
+    );
+    let pages = ws.reachable_pages();
+    let head = holders.into_iter().flat_map({
+        let shared = shared.clone();
+        move |(id, stream)| {
+            let ws = &shared.ws;
+            ws.file_infos(&id, ws.files_of(&id, now))
+                .into_iter()
+                .map(move |i| HostedFile::new(i, stream))
+                .collect::<Vec<_>>()
+        }
+    });
+    let rest = pages.into_iter().flat_map(move |page| {
+        let ws = &shared.ws;
+        let mut infos: Vec<(HostedFileInfo, Stream)> = ws
+            .file_infos(&page, ws.files_of(&page, now))
+            .into_iter()
+            .map(|i| (i, Stream::Pages))
+            .collect();
+        let blocks = page_block_objects(ws, &page, now, false);
+        for (info, block) in &blocks {
+            if let Some(mut b) = block.clone() {
+                let found = Holder::Block(&mut b).files();
+                infos.extend(
+                    ws.file_infos(&info.id, found)
+                        .into_iter()
+                        .map(|i| (i, Stream::Blocks)),
+                );
+            }
+        }
+        let commented = std::iter::once(page).chain(
+            blocks
+                .iter()
+                .filter(|(i, _)| !i.child_ref && i.comments > 0)
+                .map(|(i, _)| i.id),
+        );
+        for parent in commented {
+            for c in ws.comments(&parent).unwrap_or_default() {
+                infos.extend(
+                    ws.file_infos(&c, ws.files_of(&c, now))
+                        .into_iter()
+                        .map(|i| (i, Stream::Comments)),
+                );
+            }
+        }
+        infos
+            .into_iter()
+            .map(|(i, s)| HostedFile::new(i, s))
+            .collect::<Vec<_>>()
+    });
+    Box::new(head.chain(rest))
 }

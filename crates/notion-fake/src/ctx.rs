@@ -37,7 +37,7 @@ pub(crate) struct Live {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) live: std::sync::RwLock<Live>,
-    pub(crate) clock: Clock,
+    pub(crate) clock: std::sync::Arc<Clock>,
     pub(crate) counters: CounterSet,
     pub(crate) limiter: RateLimiter,
     pub(crate) faults: Faults,
@@ -52,10 +52,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(live: Live, clock: Clock, faults: Faults, ws: Workspace, salt: u64) -> Self {
+    pub(crate) fn new(live: Live, faults: Faults, ws: Workspace, salt: u64) -> Self {
         Shared {
             live: std::sync::RwLock::new(live),
-            clock,
+            clock: ws.clock.clone(),
             counters: CounterSet::default(),
             limiter: RateLimiter::default(),
             faults,
@@ -72,6 +72,7 @@ impl Shared {
     /// Records the address the server listens on.
     pub(crate) fn set_addr(&self, addr: SocketAddr) {
         let _ = self.base_url.set(format!("http://{addr}"));
+        self.ws.signer.set_base_url(format!("http://{addr}"));
     }
 
     /// `http://127.0.0.1:PORT`.

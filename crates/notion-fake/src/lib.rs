@@ -119,7 +119,20 @@
 //!   databases and their data sources and rows are not in search.
 //! * **Pages and blocks** carry minute-precision times (`2026-07-04T09:08:00.000Z`), databases
 //!   and data sources millisecond times with an offset (`2026-07-04T09:08:57.778+00:00`).
-//!   Notion-hosted file URLs are signed per hour of the fake clock and expire at the end of it.
+//! * **Hosted files.** Every Notion-hosted file (image, video, PDF, audio and file blocks of
+//!   type `file`, `files` property values, icons and covers of pages, databases and data
+//!   sources, comment attachments) has a URL on the fake itself,
+//!   `http://127.0.0.1:PORT/files/{file id}/{name}?X-Amz-Algorithm=…&X-Amz-Date=…&X-Amz-Expires=…&X-Amz-Signature=…`,
+//!   with `expiry_time` its signing time plus [`Options::file_url_expiry`] (an hour by
+//!   default). URLs are signed at the start of the current window of half the expiry, so
+//!   retrieving the object in a later window gives a fresh URL. A download answers the file's
+//!   deterministic bytes (content derived from the file id, size from the workspace, one
+//!   large file of [`Options::large_file_bytes`]) with its `Content-Type`; an expired URL or a
+//!   wrong signature gets 403 with an S3-style XML error (`AccessDenied`,
+//!   `SignatureDoesNotMatch`), a replaced or unknown file 404 `NoSuchKey`. Downloads take no
+//!   token, are not rate limited and have their own counters ([`Counters::file_downloads`]).
+//!   External files stay external. [`FakeNotion::hosted_files`] lists every hosted file with
+//!   its size and SHA-256.
 //! * **Queries** filter on timestamps and on property values (checkbox, number, select, status,
 //!   multi-select, text types, date, people, relation, created/edited by, files, formula,
 //!   rollup and unique id conditions, nested `and`/`or`) and sort by timestamps or properties
@@ -194,7 +207,8 @@
 //! `last_edited_time` as Notion does: [`FakeNotion::edit_page_properties`],
 //! [`FakeNotion::trash_page`], [`FakeNotion::restore_page`], [`FakeNotion::add_block`],
 //! [`FakeNotion::edit_block`], [`FakeNotion::remove_block`], [`FakeNotion::add_comment`],
-//! [`FakeNotion::add_row`], [`FakeNotion::add_data_source`] and [`FakeNotion::unshare`]. Queries
+//! [`FakeNotion::add_row`], [`FakeNotion::add_data_source`], [`FakeNotion::replace_file`] and
+//! [`FakeNotion::unshare`]. Queries
 //! see a change at once; search sees it after the configured lag. Counters, ground truth and
 //! the minimum requests follow.
 //!
@@ -203,7 +217,8 @@
 //! The modules depend on each other without cycles; an arrow reads "uses":
 //!
 //! ```text
-//! lib (FakeNotion, Options) ─► server ─► api ─► query, property, oauth
+//! lib (FakeNotion, Options) ─► server ─► api ─► query, property, oauth, markdown
+//!                                │ └──────► files (downloads of hosted files)
 //!   │                            │        │       │
 //!   ├─► accounting               │        │       │
 //!   │     │                      ▼        ▼       ▼
@@ -212,7 +227,8 @@
 //!                                 ▼
 //!        workspace, render, auth, faults, ratelimit, counters, cursor, clock, routes, error
 //!
-//! workspace: base (the Base trait) ◄─ generator + content (the generated workspace)
+//! workspace: hosted (placeholders, signed URLs, file bytes), rollup (rollup functions)
+//!            base (the Base trait) ◄─ generator + content (the generated workspace)
 //!                                  ◄─ demo: spec (fixture format) ─► build (model objects) ─► serve
 //!            live + overlay (the served view: the base corrected by mutations, and the mutations)
 //! ```
@@ -231,6 +247,7 @@ mod ctx;
 mod cursor;
 mod error;
 mod faults;
+mod files;
 mod filter;
 mod ids;
 mod markdown;
@@ -252,7 +269,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use accounting::{ChildRefs, MinRequests, PageText, ReadOptions, Stream, TruthRecord};
+pub use accounting::{
+    ChildRefs, HostedFile, MinRequests, PageText, ReadOptions, Stream, TruthRecord,
+};
 pub use auth::{Capabilities, OAuthClient};
 pub use clock::{Clock, default_start};
 pub use counters::Counters;
@@ -313,6 +332,12 @@ pub struct Options {
     /// Blocks one `GET /v1/pages/{id}/markdown` response renders at most; larger content is
     /// truncated, its omitted subtrees listed in `unknown_block_ids`. Default 200.
     pub markdown_block_limit: usize,
+    /// How long the signed URLs of Notion-hosted files stay valid (`X-Amz-Expires`). Default
+    /// one hour.
+    pub file_url_expiry: Duration,
+    /// Bytes of the workspace's large hosted file (for tests of download limits). Default
+    /// 8 MiB.
+    pub large_file_bytes: u64,
 }
 
 impl Default for Options {
@@ -333,6 +358,8 @@ impl Default for Options {
             latency: Latency::default(),
             start: default_start(),
             markdown_block_limit: markdown::DEFAULT_BLOCK_LIMIT,
+            file_url_expiry: workspace::hosted::DEFAULT_EXPIRY,
+            large_file_bytes: workspace::hosted::DEFAULT_LARGE_FILE,
         }
     }
 }
@@ -350,10 +377,14 @@ pub struct FakeNotion {
 impl FakeNotion {
     /// Builds the workspace and starts serving on 127.0.0.1.
     pub async fn start(spec: WorkspaceSpec, options: Options) -> Result<FakeNotion, FakeError> {
-        let clock = Clock::new(options.start);
+        let clock = Arc::new(Clock::new(options.start));
+        let files = workspace::FileOptions {
+            expiry: options.file_url_expiry,
+            large: options.large_file_bytes,
+        };
         let ws = match spec {
-            WorkspaceSpec::Generated(cfg) => workspace::Workspace::generated(cfg, options.start),
-            WorkspaceSpec::Demo => workspace::Workspace::demo(options.start)?,
+            WorkspaceSpec::Generated(cfg) => workspace::Workspace::generated(cfg, clock, files),
+            WorkspaceSpec::Demo => workspace::Workspace::demo(clock, files)?,
         };
         let faults = faults::Faults::new(options.fault_seed);
         faults.set_rules(options.faults.clone());
@@ -365,7 +396,7 @@ impl FakeNotion {
             markdown_block_limit: options.markdown_block_limit.max(1),
         };
         let salt = options.fault_seed ^ 0x5EED;
-        let shared = Arc::new(Shared::new(live, clock, faults, ws, salt));
+        let shared = Arc::new(Shared::new(live, faults, ws, salt));
         let now = shared.clock.now().timestamp();
         for (t, caps) in &options.tokens {
             shared.auth.add_token(t, *caps, now);
@@ -461,6 +492,12 @@ impl FakeNotion {
         accounting::page_texts(self.shared.clone())
     }
 
+    /// Every Notion-hosted file of the objects a complete reader reaches, as served now, with
+    /// its size and SHA-256, lazily (see [`HostedFile`]).
+    pub fn hosted_files(&self) -> Box<dyn Iterator<Item = HostedFile> + Send> {
+        accounting::hosted_files(self.shared.clone())
+    }
+
     // ---- mutations (each bumps timestamps as Notion does, at the fake clock's now) ---------
 
     /// Replaces property values of a page (`{"Name": {<value in Notion's JSON shape>}}`); bumps
@@ -518,6 +555,21 @@ impl FakeNotion {
     /// does not show it: readers find it through the database.
     pub fn add_data_source(&self, database: Id, title: &str) -> Result<Id, FakeError> {
         self.shared.ws.add_data_source(&database, title, self.now())
+    }
+
+    /// Replaces a hosted file's content with a new version: a new file id and URL, a new size
+    /// and SHA-256; the old URL answers 404. Bumps the `last_edited_time` of the block and
+    /// page holding it. Returns the new version.
+    pub fn replace_file(&self, file_id: &str) -> Result<HostedFile, FakeError> {
+        let info = self.shared.ws.replace_file(file_id, self.now())?;
+        let stream = match self.shared.ws.find(&info.owner) {
+            workspace::Found::Page => Stream::Pages,
+            workspace::Found::Block => Stream::Blocks,
+            workspace::Found::Comment => Stream::Comments,
+            workspace::Found::Database => Stream::Databases,
+            _ => Stream::DataSources,
+        };
+        Ok(HostedFile::new(info, stream))
     }
 
     /// Stops sharing a page, database or data source with the connection (404 from then on).

@@ -110,6 +110,12 @@ struct Args {
     /// Blocks one page-markdown response renders at most (larger content is truncated).
     #[arg(long, default_value_t = 200)]
     markdown_block_limit: usize,
+    /// How long signed URLs of hosted files stay valid, e.g. `3600s`, `10s`.
+    #[arg(long, default_value = "3600s", value_parser = parse_duration)]
+    file_url_expiry: Duration,
+    /// Bytes of the workspace's large hosted file.
+    #[arg(long, default_value_t = 8 << 20)]
+    large_file_bytes: u64,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -206,6 +212,8 @@ async fn main() -> Result<()> {
         search_lag: args.search_lag,
         fault_seed: args.fault_seed,
         markdown_block_limit: args.markdown_block_limit,
+        file_url_expiry: args.file_url_expiry,
+        large_file_bytes: args.large_file_bytes,
         latency: Latency {
             fixed: args.latency,
             jitter: args.jitter,

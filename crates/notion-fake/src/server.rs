@@ -19,6 +19,7 @@ use crate::body::FakeBody;
 use crate::ctx::{Ctx, Shared};
 use crate::error::ApiError;
 use crate::faults::Fault;
+use crate::files;
 use crate::routes::{Endpoint, route};
 use notion_model::ApiVersion;
 
@@ -69,6 +70,19 @@ pub(crate) async fn bind(port: u16) -> std::io::Result<(TcpListener, SocketAddr)
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<FakeBody>, Reset> {
     let request_id = shared.request_id();
+    if req.uri().path().starts_with("/files/") {
+        let (status, mut resp) = files::download(
+            &shared,
+            req.method(),
+            req.uri().path(),
+            req.uri().query().unwrap_or(""),
+            &request_id,
+        );
+        resp.headers_mut()
+            .insert(header::DATE, shared.date_header());
+        shared.counters.record_download(status);
+        return Ok(resp);
+    }
     let r = route(req.method(), req.uri().path());
     let endpoint = r.endpoint;
     let (fault, delay) = shared.faults.decide(endpoint);

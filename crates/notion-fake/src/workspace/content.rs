@@ -34,6 +34,7 @@ use serde_json::Number;
 use super::base::Base;
 use super::config::Mix;
 use super::generator::{BlockKind, DatabaseKind, Gen, PageKind, ROOT, Times, Tree};
+use super::hosted::{self, Size};
 use super::rollup;
 use super::text::{self, DATABASE_NAMES, EMOJIS, FIRST_NAMES, LANGUAGES, LAST_NAMES, PAGE_TITLES};
 use super::{BlockInfo, Found};
@@ -393,20 +394,22 @@ impl Gen {
     // ---- files and icons ---------------------------------------------------------------------
 
     /// A Notion-hosted file: a signed URL valid until the end of the fake clock's next hour.
-    fn hosted_file(&self, key: Id, name: &str, now: DateTime<Utc>) -> FileKind {
-        let hour = now.timestamp() - now.timestamp().rem_euclid(3600);
-        let signed = DateTime::<Utc>::from_timestamp(hour, 0).unwrap_or(now);
-        let expiry = signed + Duration::hours(1);
-        let sig = rng::hash(self.cfg.seed, &[0x516, key.as_u128() as u64, hour as u64]);
-        FileKind::hosted(
-            format!(
-                "https://prod-files-secure.s3.us-west-2.amazonaws.com/{}/{}/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={}&X-Amz-Expires=3600&X-Amz-Signature={sig:016x}",
-                self.workspace_id(),
-                key,
-                signed.format("%Y%m%dT%H%M%SZ"),
-            ),
-            ts(expiry),
-        )
+    /// A Notion-hosted file (a placeholder the served object turns into a signed URL), of a
+    /// size derived from `key` and `name`: 1 KiB to 256 KiB.
+    fn hosted_file(&self, key: Id, name: &str, _now: DateTime<Utc>) -> FileKind {
+        let h = rng::hash(
+            self.cfg.seed,
+            &[0x516, key.as_u128() as u64, name.len() as u64],
+        );
+        FileKind::File(hosted::placeholder(
+            Size::Bytes(1024 + h % (255 << 10)),
+            name,
+        ))
+    }
+
+    /// The large hosted file (its size is an option of the server).
+    fn large_file(&self, name: &str) -> FileKind {
+        FileKind::File(hosted::placeholder(Size::Large, name))
     }
 
     fn icon(&self, h: u64) -> Option<Icon> {
@@ -421,6 +424,10 @@ impl Gen {
                 color: Some(Color::Blue),
                 extra: Default::default(),
             }))),
+            5 => Some(Icon::new(IconKind::File(hosted::placeholder(
+                Size::Bytes(512 + (h >> 8) % 4096),
+                "icon.png",
+            )))),
             _ => Some(Icon::emoji(EMOJIS[(h >> 8) as usize % EMOJIS.len()])),
         }
     }
@@ -709,7 +716,9 @@ impl Gen {
                 } else {
                     rng.chance(0.5)
                 };
-                let file = if hosted {
+                let file = if hosted && self.showcase() == Some(p) && kind == BlockKind::File {
+                    self.large_file("dataset.zip")
+                } else if hosted {
                     self.hosted_file(key, name, now)
                 } else {
                     FileKind::external(ext_url)
@@ -891,6 +900,23 @@ impl Gen {
         }
     }
 
+    /// A database's icon (its data sources show it too): an emoji, or a hosted image for every
+    /// third database.
+    fn database_icon(&self, d: u32) -> Icon {
+        let h = rng::hash(self.cfg.seed, &[0xDB1, u64::from(d)]);
+        if d % 3 == 2 {
+            let key = self.id(Decoded::Database(d));
+            Icon::new(IconKind::File(
+                match self.hosted_file(key, "database.png", self.start) {
+                    FileKind::File(f) => f,
+                    _ => hosted::placeholder(Size::Bytes(2048), "database.png"),
+                },
+            ))
+        } else {
+            Icon::emoji(EMOJIS[h as usize % EMOJIS.len()])
+        }
+    }
+
     fn database_obj(&self, d: u32) -> Database {
         let id = self.id(Decoded::Database(d));
         let refs = self
@@ -910,7 +936,7 @@ impl Gen {
         db.last_edited_time = Some(ts_millis(times.edited));
         db.is_inline = Some(matches!(self.database_kind(d), DatabaseKind::Child { .. }));
         let h = rng::hash(self.cfg.seed, &[0xDB1, u64::from(d)]);
-        db.icon = Some(Some(Icon::emoji(EMOJIS[h as usize % EMOJIS.len()])));
+        db.icon = Some(Some(self.database_icon(d)));
         if h.is_multiple_of(3) {
             db.description = Some(vec![RichText::plain("Everything the team tracks.")]);
         }
@@ -1037,8 +1063,7 @@ impl Gen {
         obj.created_by = Some(User::partial(self.person(h)));
         obj.last_edited_by = Some(User::partial(self.person(h >> 16)));
         obj.is_inline = Some(matches!(self.database_kind(db), DatabaseKind::Child { .. }));
-        let dbh = rng::hash(self.cfg.seed, &[0xDB1, u64::from(db)]);
-        obj.icon = Some(Some(Icon::emoji(EMOJIS[dbh as usize % EMOJIS.len()])));
+        obj.icon = Some(Some(self.database_icon(db)));
         obj
     }
 
@@ -1090,9 +1115,13 @@ impl Gen {
         page.url = Some(self.page_url(id, &title));
         page.icon = Some(self.icon(h >> 24));
         if (h >> 40).is_multiple_of(5) {
-            page.cover = Some(Some(notion_model::File::external(
-                "https://images.unsplash.com/photo-1497366216548-37526070297c",
-            )));
+            page.cover = Some(Some(if (h >> 44).is_multiple_of(2) {
+                notion_model::File::external(
+                    "https://images.unsplash.com/photo-1497366216548-37526070297c",
+                )
+            } else {
+                notion_model::File::new(self.hosted_file(id, "cover.jpg", now))
+            }));
         }
         Some(page)
     }

@@ -14,12 +14,22 @@ use notion_model::{
 };
 use serde_json::Value;
 
+use super::hosted::{self, Holder};
 use super::overlay::{Added, BlockState, Overlay, PageState, PageVersion};
 use super::rollup::truncated_sizes;
 use super::{BlockInfo, Found, Obj, SearchEntry, Workspace};
 use crate::clock::{fmt_millis, to_minute};
 use crate::error::FakeError;
 use crate::filter::{FilterValue, RowView, filter_value};
+
+/// A hosted file: its id, the object holding it, where it sits, and its current size.
+#[derive(Debug, Clone)]
+pub(crate) struct HostedFileInfo {
+    pub(crate) id: String,
+    pub(crate) owner: Id,
+    pub(crate) found: hosted::Found,
+    pub(crate) size: u64,
+}
 
 /// A row and its `(created, last edited)` times.
 pub(crate) type RowTimes = (Id, DateTime<Utc>, DateTime<Utc>);
@@ -277,7 +287,7 @@ impl Workspace {
         self.base.user(id)
     }
 
-    pub(crate) fn database(&self, id: &Id) -> Option<Database> {
+    fn database_unsigned(&self, id: &Id) -> Option<Database> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -297,7 +307,7 @@ impl Workspace {
         Some(db)
     }
 
-    pub(crate) fn data_source(&self, id: &Id) -> Option<DataSource> {
+    fn data_source_unsigned(&self, id: &Id) -> Option<DataSource> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -309,8 +319,8 @@ impl Workspace {
         }
     }
 
-    /// A page as served now, with complete property values.
-    pub(crate) fn page(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
+    /// A page as the workspace holds it (hosted files as placeholders).
+    pub(crate) fn page_unsigned(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -326,8 +336,8 @@ impl Workspace {
         Some(page)
     }
 
-    /// A block as served now.
-    pub(crate) fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
+    /// A block as the workspace holds it (hosted files as placeholders).
+    pub(crate) fn block_unsigned(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -393,8 +403,12 @@ impl Workspace {
         self.base.children(id)
     }
 
-    /// The children as block objects (the block-children endpoint).
-    pub(crate) fn children_blocks(&self, id: &Id, now: DateTime<Utc>) -> Option<Vec<Block>> {
+    /// The children as block objects, hosted files as placeholders.
+    pub(crate) fn children_blocks_unsigned(
+        &self,
+        id: &Id,
+        now: DateTime<Utc>,
+    ) -> Option<Vec<Block>> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -413,7 +427,11 @@ impl Workspace {
         let mut blocks = if changed {
             let ids = self.children_in(&ov, id)?;
             drop(ov);
-            return Some(ids.iter().filter_map(|b| self.block(b, now)).collect());
+            return Some(
+                ids.iter()
+                    .filter_map(|b| self.block_unsigned(b, now))
+                    .collect(),
+            );
         } else {
             self.base.children_blocks(id, now)?
         };
@@ -444,7 +462,8 @@ impl Workspace {
         Some(v)
     }
 
-    pub(crate) fn comment(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
+    /// A comment as the workspace holds it (hosted files as placeholders).
+    pub(crate) fn comment_unsigned(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -454,6 +473,146 @@ impl Workspace {
             Some(_) => None,
             None => self.base.comment(id, now),
         }
+    }
+
+    // ---- served objects: hosted files signed ----------------------------------------------
+
+    /// The content version of each hosted file of `owner`.
+    fn file_version(&self, owner: &Id) -> impl Fn(usize) -> u32 + '_ {
+        let versions: Vec<(usize, u32)> = {
+            let ov = self.ov();
+            ov.file_versions
+                .iter()
+                .filter(|((o, _), _)| o == owner)
+                .map(|((_, slot), v)| (*slot, *v))
+                .collect()
+        };
+        move |slot| {
+            versions
+                .iter()
+                .find(|(s, _)| *s == slot)
+                .map_or(0, |(_, v)| *v)
+        }
+    }
+
+    fn sign(&self, holder: Holder<'_>, owner: &Id, now: DateTime<Utc>) {
+        let version = self.file_version(owner);
+        self.signer.sign_all(holder, owner, &version, now);
+    }
+
+    /// A database as served now.
+    pub(crate) fn database(&self, id: &Id) -> Option<Database> {
+        let mut db = self.database_unsigned(id)?;
+        self.sign(Holder::Database(&mut db), id, self.clock.now());
+        Some(db)
+    }
+
+    /// A data source as served now.
+    pub(crate) fn data_source(&self, id: &Id) -> Option<DataSource> {
+        let mut ds = self.data_source_unsigned(id)?;
+        self.sign(Holder::DataSource(&mut ds), id, self.clock.now());
+        Some(ds)
+    }
+
+    /// A page as served now, with complete property values (the response cuts relation and
+    /// people values at 25).
+    pub(crate) fn page(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
+        let mut page = self.page_unsigned(id, now)?;
+        self.sign(Holder::Page(&mut page), id, now);
+        Some(page)
+    }
+
+    /// A block as served now.
+    pub(crate) fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
+        let mut block = self.block_unsigned(id, now)?;
+        self.sign(Holder::Block(&mut block), id, now);
+        Some(block)
+    }
+
+    /// The children as block objects (the block-children endpoint).
+    pub(crate) fn children_blocks(&self, id: &Id, now: DateTime<Utc>) -> Option<Vec<Block>> {
+        let mut blocks = self.children_blocks_unsigned(id, now)?;
+        for b in &mut blocks {
+            let owner = b.id;
+            self.sign(Holder::Block(b), &owner, now);
+        }
+        Some(blocks)
+    }
+
+    /// A comment as served now.
+    pub(crate) fn comment(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
+        let mut c = self.comment_unsigned(id, now)?;
+        self.sign(Holder::Comment(&mut c), id, now);
+        Some(c)
+    }
+
+    /// The hosted files an object holds (a page, block, comment, database or data source), in
+    /// slot order.
+    pub(crate) fn files_of(&self, id: &Id, now: DateTime<Utc>) -> Vec<hosted::Found> {
+        match self.find(id) {
+            Found::Page => self
+                .page_unsigned(id, now)
+                .map(|mut p| Holder::Page(&mut p).files()),
+            Found::Block => self
+                .block_unsigned(id, now)
+                .map(|mut b| Holder::Block(&mut b).files()),
+            Found::Comment => self
+                .comment_unsigned(id, now)
+                .map(|mut c| Holder::Comment(&mut c).files()),
+            Found::Database => self
+                .database_unsigned(id)
+                .map(|mut d| Holder::Database(&mut d).files()),
+            Found::DataSource => self
+                .data_source_unsigned(id)
+                .map(|mut d| Holder::DataSource(&mut d).files()),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
+    /// The current version of a hosted file by its id (`None`: no such file, or an older
+    /// version).
+    pub(crate) fn hosted_file(&self, file_id: &str, now: DateTime<Utc>) -> Option<HostedFileInfo> {
+        let (owner, slot, version) = hosted::parse_file_id(file_id)?;
+        if self.file_version(&owner)(slot) != version {
+            return None;
+        }
+        let found = self.files_of(&owner, now).into_iter().nth(slot)?;
+        let size = hosted::version_size(self.signer.bytes_of(found.size), version);
+        Some(HostedFileInfo {
+            id: file_id.to_owned(),
+            owner,
+            found,
+            size,
+        })
+    }
+
+    /// The current files of an object, from what it holds (see [`Workspace::files_of`]).
+    pub(crate) fn file_infos(&self, owner: &Id, found: Vec<hosted::Found>) -> Vec<HostedFileInfo> {
+        let version = self.file_version(owner);
+        found
+            .into_iter()
+            .map(|f| {
+                let v = version(f.slot);
+                HostedFileInfo {
+                    id: hosted::file_id(owner, f.slot, v),
+                    owner: *owner,
+                    size: hosted::version_size(self.signer.bytes_of(f.size), v),
+                    found: f,
+                }
+            })
+            .collect()
+    }
+
+    /// The current file in a slot of an object.
+    pub(crate) fn hosted_file_at(
+        &self,
+        owner: &Id,
+        slot: usize,
+        now: DateTime<Utc>,
+    ) -> Option<HostedFileInfo> {
+        let id = hosted::file_id(owner, slot, self.file_version(owner)(slot));
+        self.hosted_file(&id, now)
     }
 
     // ---- rows and queries -----------------------------------------------------------------
@@ -1279,6 +1438,38 @@ impl Workspace {
         );
         ov.data_sources.entry(*db).or_default().push(id);
         Ok(id)
+    }
+
+    /// Replaces a hosted file's content with a new version (a new id, URL, size and hash); bumps
+    /// the `last_edited_time` of the block or page holding it.
+    pub(crate) fn replace_file(
+        &self,
+        file_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<HostedFileInfo, FakeError> {
+        let file = self
+            .hosted_file(file_id, now)
+            .ok_or_else(|| FakeError::Mutation(format!("no current hosted file `{file_id}`")))?;
+        let owner = file.owner;
+        let slot = file.found.slot;
+        let found = self.find(&owner);
+        let page = match found {
+            Found::Page | Found::Block | Found::Comment => Some(self.page_holding(&owner)?),
+            _ => None,
+        };
+        {
+            let mut ov = self.ov_mut();
+            *ov.file_versions.entry((owner, slot)).or_insert(0) += 1;
+            if found == Found::Block {
+                self.bump_block(&mut ov, owner, now);
+            }
+            if let Some(page) = page {
+                ov.touched.insert(page);
+                self.bump_page(&mut ov, page, now, |_| {});
+            }
+        }
+        self.hosted_file_at(&owner, slot, now)
+            .ok_or_else(|| FakeError::Mutation(format!("`{file_id}` is gone")))
     }
 
     /// Stops sharing an object (and, for a page, its content) with the connection.

@@ -88,6 +88,8 @@ pub(crate) struct Overlay {
     pub(crate) data_sources: HashMap<Id, Vec<Id>>,
     /// Pages whose content or comments a mutation changed (their walks are recomputed).
     pub(crate) touched: HashSet<Id>,
+    /// Content versions of hosted files replaced, by holding object and slot.
+    pub(crate) file_versions: HashMap<(Id, usize), u32>,
 }
 
 impl Overlay {

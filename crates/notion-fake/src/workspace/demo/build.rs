@@ -10,7 +10,6 @@ use notion_model::block::{
     TextBlock, ToDo, Unsupported, UrlBlock,
 };
 use notion_model::comment::{Attachment, DisplayName};
-use notion_model::file::NotionFile;
 use notion_model::property::{
     DualProperty, Formula, FormulaConfig, FormulaKind, NumberConfig, Place, PropertySchemaKind,
     RelationConfig, Rollup, RollupConfig, RollupKind, SelectConfig, SelectOption, StatusConfig,
@@ -35,6 +34,7 @@ use crate::clock::fmt_millis;
 use crate::error::FakeError;
 use crate::render::PAGE_VALUE_LIMIT;
 use crate::rng;
+use crate::workspace::hosted::{Size, placeholder};
 use crate::workspace::rollup;
 
 /// A stable id for a key.
@@ -114,9 +114,6 @@ struct Builder {
     rows: HashMap<String, (Id, String)>,
 }
 
-/// The URL placeholder of a hosted file, replaced with a signed URL when served.
-pub(super) const HOSTED: &str = "hosted:";
-
 impl Builder {
     fn user(&self, key: &str) -> Result<Id, FakeError> {
         self.users
@@ -132,12 +129,15 @@ impl Builder {
             .unwrap_or_default()
     }
 
-    fn hosted(name: &str) -> FileKind {
-        FileKind::File(NotionFile {
-            url: format!("{HOSTED}{name}"),
-            expiry_time: None,
-            extra: Default::default(),
-        })
+    /// A Notion-hosted file (a placeholder the served object turns into a signed URL): `size`
+    /// in bytes, `"large"` for the large file, or derived from the name (1 KiB to 256 KiB).
+    fn hosted(name: &str, size: Option<&Value>) -> FileKind {
+        let size = match size {
+            Some(Value::String(s)) if s == "large" => Size::Large,
+            Some(v) => Size::Bytes(v.as_u64().unwrap_or(1024)),
+            None => Size::Bytes(1024 + fnv(name) % (255 << 10)),
+        };
+        FileKind::File(placeholder(size, name))
     }
 
     fn icon(&self, v: &Value) -> Result<Icon, FakeError> {
@@ -146,6 +146,11 @@ impl Builder {
             Value::Object(m) => {
                 if let Some(url) = m.get("external").and_then(Value::as_str) {
                     Ok(Icon::external(url))
+                } else if let Some(name) = m.get("hosted").and_then(Value::as_str) {
+                    match Builder::hosted(name, m.get("size")) {
+                        FileKind::File(f) => Ok(Icon::new(notion_model::IconKind::File(f))),
+                        _ => Err(bad(format!("bad icon {v}"))),
+                    }
                 } else if let Some(name) = m.get("icon").and_then(Value::as_str) {
                     Ok(Icon::new(notion_model::IconKind::Native(
                         notion_model::icon::NativeIcon {
@@ -337,7 +342,7 @@ impl Builder {
                 f.get("hosted").and_then(Value::as_str),
             ) {
                 (Some(url), _) => FileKind::external(url),
-                (None, Some(name)) => Builder::hosted(name),
+                (None, Some(name)) => Builder::hosted(name, f.get("size")),
                 _ => return Err(bad(format!("a file needs `url` or `hosted`: {v}"))),
             },
             _ => return Err(bad(format!("bad file {v}"))),
@@ -856,7 +861,18 @@ impl Demo {
                 .with_last_edited(ts(edited), edited_by);
             page.url = Some(page_url(id, &title));
             page.icon = Some(p.icon.as_ref().map(|i| b.icon(i)).transpose()?);
-            page.cover = Some(p.cover.as_ref().map(notion_model::File::external));
+            page.cover = Some(match &p.cover {
+                None => None,
+                Some(Value::String(url)) => Some(notion_model::File::external(url)),
+                Some(Value::Object(c)) => match c.get("hosted").and_then(Value::as_str) {
+                    Some(name) => Some(notion_model::File::new(Builder::hosted(
+                        name,
+                        c.get("size"),
+                    ))),
+                    None => return Err(bad(format!("page `{}`: bad cover", p.key))),
+                },
+                Some(_) => return Err(bad(format!("page `{}`: bad cover", p.key))),
+            });
             demo.page_order.push(id);
             demo.pages.insert(
                 id,
@@ -1081,11 +1097,10 @@ impl Demo {
                 attachments: c.attachment.as_ref().map(|name| {
                     vec![Attachment {
                         category: Some("image".to_owned()),
-                        file: Some(NotionFile {
-                            url: format!("{HOSTED}{name}"),
-                            expiry_time: None,
-                            extra: Default::default(),
-                        }),
+                        file: Some(placeholder(
+                            Size::Bytes(1024 + fnv(name) % (255 << 10)),
+                            name,
+                        )),
                         extra: Default::default(),
                     }]
                 }),
@@ -1409,7 +1424,7 @@ impl Demo {
                             let name = f.get("name").and_then(Value::as_str).unwrap_or("file");
                             match f.get("url").and_then(Value::as_str) {
                                 Some(url) => NamedFile::new(name, FileKind::external(url)),
-                                None => NamedFile::new(name, Builder::hosted(name)),
+                                None => NamedFile::new(name, Builder::hosted(name, f.get("size"))),
                             }
                         })
                         .collect(),

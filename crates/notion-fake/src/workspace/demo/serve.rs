@@ -1,59 +1,16 @@
 //! The served view: the demo's answers to the base-workspace questions.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use notion_model::block::{self as mb, ChildTitle};
-use notion_model::file::NotionFile;
-use notion_model::{
-    Block, Comment, DataSource, Database, FileKind, Id, Page, Parent, PropertyValue,
-    PropertyValueKind, User,
-};
+use notion_model::{Block, Comment, DataSource, Database, Id, Page, Parent, PropertyValue, User};
 
-use super::build::{HOSTED, fnv, key_id, ts};
-use super::{Demo, DemoBlock};
-use crate::rng;
+use super::Demo;
+use super::build::key_id;
 use crate::workspace::base::Base;
 use crate::workspace::rollup::truncated_sizes;
 use crate::workspace::{BlockInfo, Found};
 
 impl Demo {
-    /// Replaces hosted-file placeholders with URLs signed at `now` (valid until the end of the
-    /// next hour), as in the generated workspace.
-    fn sign(&self, key: Id, file: &mut NotionFile, now: DateTime<Utc>) {
-        if let Some(name) = file.url.strip_prefix(HOSTED) {
-            let hour = now.timestamp() - now.timestamp().rem_euclid(3600);
-            let signed = DateTime::<Utc>::from_timestamp(hour, 0).unwrap_or(now);
-            let sig = rng::hash(0xDE70, &[key.as_u128() as u64, hour as u64, fnv(name)]);
-            file.url = format!(
-                "https://prod-files-secure.s3.us-west-2.amazonaws.com/{}/{key}/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={}&X-Amz-Expires=3600&X-Amz-Signature={sig:016x}",
-                self.workspace_id,
-                signed.format("%Y%m%dT%H%M%SZ"),
-            );
-            file.expiry_time = Some(ts(signed + Duration::hours(1)));
-        }
-    }
-
-    fn sign_kind(&self, key: Id, kind: &mut FileKind, now: DateTime<Utc>) {
-        if let FileKind::File(f) = kind {
-            self.sign(key, f, now);
-        }
-    }
-
-    fn served_block(&self, b: &DemoBlock, now: DateTime<Utc>) -> Block {
-        let mut block = b.block.clone();
-        let id = block.id;
-        if let Some(
-            mb::BlockKind::Image(m)
-            | mb::BlockKind::Video(m)
-            | mb::BlockKind::Pdf(m)
-            | mb::BlockKind::Audio(m)
-            | mb::BlockKind::File(m),
-        ) = &mut block.kind
-        {
-            self.sign_kind(id, &mut m.kind, now);
-        }
-        block
-    }
-
     fn child_block(&self, id: &Id) -> Option<Block> {
         if let Some(p) = self.pages.get(id) {
             let times = (
@@ -180,18 +137,8 @@ impl Base for Demo {
         self.page_order.clone()
     }
 
-    fn page(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
-        let mut page = self.pages.get(id)?.page.clone();
-        if let Some(props) = &mut page.properties {
-            for v in props.values_mut() {
-                if let PropertyValueKind::Files(files) = &mut v.kind {
-                    for f in files {
-                        self.sign_kind(*id, &mut f.kind, now);
-                    }
-                }
-            }
-        }
-        Some(page)
+    fn page(&self, id: &Id, _now: DateTime<Utc>) -> Option<Page> {
+        Some(self.pages.get(id)?.page.clone())
     }
 
     fn page_times(&self, id: &Id) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
@@ -261,11 +208,11 @@ impl Base for Demo {
         self.complete.get(page).cloned().unwrap_or_default()
     }
 
-    fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
+    fn block(&self, id: &Id, _now: DateTime<Utc>) -> Option<Block> {
         if self.pages.contains_key(id) || self.databases.iter().any(|d| d.id == *id) {
             return self.child_block(id);
         }
-        self.blocks.get(id).map(|b| self.served_block(b, now))
+        self.blocks.get(id).map(|b| b.block.clone())
     }
 
     fn children(&self, id: &Id) -> Option<Vec<Id>> {
@@ -342,13 +289,7 @@ impl Base for Demo {
         Some(self.comments.get(parent).cloned().unwrap_or_default())
     }
 
-    fn comment(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
-        let mut c = self.comment_objs.get(id)?.comment.clone();
-        for a in c.attachments.iter_mut().flatten() {
-            if let Some(f) = &mut a.file {
-                self.sign(*id, f, now);
-            }
-        }
-        Some(c)
+    fn comment(&self, id: &Id, _now: DateTime<Utc>) -> Option<Comment> {
+        Some(self.comment_objs.get(id)?.comment.clone())
     }
 }

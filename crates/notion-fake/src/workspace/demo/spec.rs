@@ -59,7 +59,7 @@ pub(super) struct PageSpec {
     #[serde(default)]
     pub(super) icon: Option<Value>,
     #[serde(default)]
-    pub(super) cover: Option<String>,
+    pub(super) cover: Option<Value>,
     pub(super) created: String,
     pub(super) edited: String,
     pub(super) by: String,
