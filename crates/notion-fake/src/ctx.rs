@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     pub(crate) auth: Auth,
     pub(crate) cursors: Cursors,
     pub(crate) ws: Workspace,
+    /// The webhook subscription and its deliveries.
+    pub(crate) webhooks: std::sync::Arc<crate::webhooks::Webhooks>,
     seq: AtomicU64,
     request_id_salt: u64,
     base_url: std::sync::OnceLock<String>,
@@ -52,7 +54,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(live: Live, faults: Faults, ws: Workspace, salt: u64) -> Self {
+    pub(crate) fn new(
+        live: Live,
+        faults: Faults,
+        ws: Workspace,
+        webhooks: std::sync::Arc<crate::webhooks::Webhooks>,
+        salt: u64,
+    ) -> Self {
         Shared {
             live: std::sync::RwLock::new(live),
             clock: ws.clock.clone(),
@@ -62,6 +70,7 @@ impl Shared {
             auth: Auth::new(),
             cursors: Cursors::new(),
             ws,
+            webhooks,
             seq: AtomicU64::new(0),
             request_id_salt: salt,
             base_url: std::sync::OnceLock::new(),

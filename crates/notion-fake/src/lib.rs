@@ -68,11 +68,11 @@
 //! | Preset | Users | Databases / data sources | Pages (rows) | Blocks | Comments | Minimum requests |
 //! |---|---|---|---|---|---|---|
 //! | [`GenConfig::small`] (`small`) | 8 | 4 / 5 | 73 (60) | 476 | 164 | 692 |
-//! | [`GenConfig::e2e`] (`e2e`) | 34 | 4 / 6 | 12,712 (12,699) | 1,118 | 448 | 27,134 |
-//! | [`GenConfig::e2e_without_big_rows`] | 34 | 4 / 6 | 224 (211) | 1,154 | 463 | 1,948 |
+//! | [`GenConfig::e2e`] (`e2e`) | 34 | 4 / 6 | 12,709 (12,699) | 1,058 | 436 | 27,043 |
+//! | [`GenConfig::e2e_without_big_rows`] | 34 | 4 / 6 | 221 (211) | 1,094 | 451 | 1,858 |
 //! | [`GenConfig::rollups`] (`rollups`) | 6 | 2 / 2 | 166 (163) | 223 | 78 | 602 |
 //! | [`GenConfig::bench`]`(n)` (`bench-N`, `bench` = 100,000) | 43 | n/1000 / n/1000 | n (n/2) | 30 n | ≈ n/2 | ≈ 32 n |
-//! | demo (`demo`) | 5 | 1 / 2 | 35 (30) | 202 | 35 | 296 |
+//! | demo (`demo`) | 5 | 1 / 2 | 35 (30) | 203 | 35 | 297 |
 //!
 //! `e2e` turns on every named feature: a page nested 12 levels deep, a page with 120 top-level
 //! blocks that have children, a row whose relation lists 80 rows and whose people value lists 30
@@ -80,8 +80,9 @@
 //! comments and a small schema, so a complete read stays cheap), a database with two data
 //! sources, synced blocks (duplicates in other pages than their original), tables, column lists
 //! and tabs, inner-block comments, child pages and child databases, unshared pages that
-//! relations, mentions and links point at, and rollups and formulas over relations of 26, 60
-//! and 150 entries ([`Features::rollups`]). In the rich mix a "showcase" page holds one block of
+//! relations, mentions and links point at, rollups and formulas over relations of 26, 60
+//! and 150 entries ([`Features::rollups`]), and three old pages not shared until
+//! [`FakeNotion::share_page`] ([`Features::late_shares`]). In the rich mix a "showcase" page holds one block of
 //! every type and rich text of every kind, and data sources have every property type.
 //!
 //! # Versions
@@ -205,12 +206,47 @@
 //!
 //! The handle edits the workspace as a user would, at the fake clock's now, bumping
 //! `last_edited_time` as Notion does: [`FakeNotion::edit_page_properties`],
-//! [`FakeNotion::trash_page`], [`FakeNotion::restore_page`], [`FakeNotion::add_block`],
-//! [`FakeNotion::edit_block`], [`FakeNotion::remove_block`], [`FakeNotion::add_comment`],
-//! [`FakeNotion::add_row`], [`FakeNotion::add_data_source`], [`FakeNotion::replace_file`] and
-//! [`FakeNotion::unshare`]. Queries
-//! see a change at once; search sees it after the configured lag. Counters, ground truth and
-//! the minimum requests follow.
+//! [`FakeNotion::trash_page`], [`FakeNotion::restore_page`], [`FakeNotion::delete_page`] (for
+//! good: 404), [`FakeNotion::move_page`], [`FakeNotion::add_block`],
+//! [`FakeNotion::edit_block`], [`FakeNotion::remove_block`] (it shows `in_trash`),
+//! [`FakeNotion::delete_block`] (404, with its subtree), [`FakeNotion::add_comment`],
+//! [`FakeNotion::resolve_comment`] (its discussion leaves the listings),
+//! [`FakeNotion::add_row`], [`FakeNotion::add_data_source`],
+//! [`FakeNotion::delete_data_source`], schema changes ([`FakeNotion::add_property`],
+//! [`FakeNotion::rename_property`], [`FakeNotion::change_property_type`],
+//! [`FakeNotion::remove_property`]: rows' values follow, rows are not edited, the data source
+//! is), [`FakeNotion::replace_file`], [`FakeNotion::unshare`] and [`FakeNotion::share_page`]
+//! (an old page, with its old times, becomes visible). Queries see a change at once; search
+//! sees it after the configured lag. Counters, ground truth and the minimum requests follow.
+//!
+//! # Webhooks
+//!
+//! [`FakeNotion::subscribe_webhook`] (or [`Options::webhook`]) takes a receiver on loopback:
+//! the fake POSTs it the one-time verification request `{"verification_token": "secret_…"}`,
+//! then one event per mutation, as Notion sends them (`id`, `timestamp`, `workspace_id`,
+//! `workspace_name`, `subscription_id`, `integration_id`, `type`, `authors`,
+//! `accessible_by`, `attempt_number`, `api_version`, `entity`, `data` with `parent`,
+//! `updated_blocks`, `updated_properties`, `page_id`), signed `X-Notion-Signature:
+//! sha256=<hex HMAC-SHA256 of the raw body keyed by the verification token>`:
+//!
+//! | Mutation | Event |
+//! |---|---|
+//! | `edit_page_properties`, `replace_file` (a page's file) | `page.properties_updated` |
+//! | `add_block`, `edit_block`, `remove_block`, `delete_block`, `replace_file` (a block's) | `page.content_updated` |
+//! | `add_row` | `page.created` |
+//! | `trash_page`, `delete_page` / `restore_page` | `page.deleted` / `page.undeleted` |
+//! | `move_page` | `page.moved` |
+//! | `add_comment` / `resolve_comment` (each comment of the discussion) | `comment.created` / `comment.updated` |
+//! | `add_data_source` / `delete_data_source` | `data_source.created` / `data_source.deleted` |
+//! | schema changes | `data_source.schema_updated` |
+//!
+//! A `2022-06-28` subscription gets `database.*` instead of `data_source.*`. Access changes
+//! (`unshare`, `share_page`) send nothing. A non-2xx answer is retried with backoff
+//! ([`WebhookConfig`]), `attempt_number` counting up; every POST and the receiver's status is
+//! recorded ([`FakeNotion::webhook_deliveries`]). Deliveries run on their own tasks: mutations
+//! and API handlers never wait for the receiver. Test hooks: [`FakeNotion::script_webhook_fault`]
+//! (bad or missing signature, duplicate, reordered, delayed) and
+//! [`FakeNotion::send_webhook_event`] (any type, such as one receivers do not know).
 //!
 //! # Inside the crate
 //!
@@ -218,7 +254,8 @@
 //!
 //! ```text
 //! lib (FakeNotion, Options) ─► server ─► api ─► query, property, oauth, markdown
-//!                                │ └──────► files (downloads of hosted files)
+//!   │                            │ └──────► files (downloads of hosted files)
+//!   └─► events (what a mutation announces) ─► webhooks (delivery: signing, retries, hooks)
 //!   │                            │        │       │
 //!   ├─► accounting               │        │       │
 //!   │     │                      ▼        ▼       ▼
@@ -231,6 +268,7 @@
 //!            base (the Base trait) ◄─ generator + content (the generated workspace)
 //!                                  ◄─ demo: spec (fixture format) ─► build (model objects) ─► serve
 //!            live + overlay (the served view: the base corrected by mutations, and the mutations)
+//!            changes (deletions, sharing, moves, schema changes)
 //! ```
 //!
 //! `server` runs the pipeline (faults, latency, version, auth, rate limit) and hands a `Ctx`
@@ -246,6 +284,7 @@ mod counters;
 mod ctx;
 mod cursor;
 mod error;
+mod events;
 mod faults;
 mod files;
 mod filter;
@@ -259,6 +298,7 @@ mod render;
 mod rng;
 mod routes;
 mod server;
+mod webhooks;
 pub mod workspace;
 
 use std::net::SocketAddr;
@@ -279,6 +319,7 @@ pub use error::FakeError;
 pub use faults::{Fault, FaultRule, Latency};
 pub use notion_model::{ApiVersion, Id};
 pub use routes::Endpoint;
+pub use webhooks::{WebhookConfig, WebhookDelivery, WebhookFault};
 pub use workspace::{Features, GenConfig, Mix};
 
 /// Every `Notion-Version` the fake answers, oldest first: `2022-06-28` (the legacy shapes, for
@@ -338,6 +379,8 @@ pub struct Options {
     /// Bytes of the workspace's large hosted file (for tests of download limits). Default
     /// 8 MiB.
     pub large_file_bytes: u64,
+    /// A webhook receiver to subscribe at start (see [`FakeNotion::subscribe_webhook`]).
+    pub webhook: Option<WebhookConfig>,
 }
 
 impl Default for Options {
@@ -360,6 +403,7 @@ impl Default for Options {
             markdown_block_limit: markdown::DEFAULT_BLOCK_LIMIT,
             file_url_expiry: workspace::hosted::DEFAULT_EXPIRY,
             large_file_bytes: workspace::hosted::DEFAULT_LARGE_FILE,
+            webhook: None,
         }
     }
 }
@@ -396,7 +440,11 @@ impl FakeNotion {
             markdown_block_limit: options.markdown_block_limit.max(1),
         };
         let salt = options.fault_seed ^ 0x5EED;
-        let shared = Arc::new(Shared::new(live, faults, ws, salt));
+        let hooks = Arc::new(webhooks::Webhooks::new(
+            tokio::runtime::Handle::current(),
+            options.fault_seed ^ 0x3EB,
+        ));
+        let shared = Arc::new(Shared::new(live, faults, ws, hooks, salt));
         let now = shared.clock.now().timestamp();
         for (t, caps) in &options.tokens {
             shared.auth.add_token(t, *caps, now);
@@ -409,6 +457,9 @@ impl FakeNotion {
         shared.set_addr(addr);
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
+        if let Some(config) = options.webhook.clone() {
+            shared.webhooks.subscribe(config)?;
+        }
         let token = options
             .tokens
             .first()
@@ -501,7 +552,7 @@ impl FakeNotion {
     // ---- mutations (each bumps timestamps as Notion does, at the fake clock's now) ---------
 
     /// Replaces property values of a page (`{"Name": {<value in Notion's JSON shape>}}`); bumps
-    /// the page's `last_edited_time`.
+    /// the page's `last_edited_time`. Webhook: `page.properties_updated`.
     pub fn edit_page_properties(
         &self,
         page: Id,
@@ -512,54 +563,221 @@ impl FakeNotion {
                 "properties must be a JSON object".into(),
             ));
         };
-        self.shared.ws.edit_page_properties(&page, map, self.now())
+        let names: Vec<String> = map.keys().cloned().collect();
+        self.shared
+            .ws
+            .edit_page_properties(&page, map, self.now())?;
+        let props = self
+            .shared
+            .ws
+            .page_unsigned(&page, self.now())
+            .and_then(|p| p.properties)
+            .unwrap_or_default();
+        let ids = names
+            .iter()
+            .filter_map(|n| props.get(n).and_then(|v| v.id.clone()))
+            .collect();
+        events::properties_updated(&self.shared, &page, ids);
+        Ok(())
     }
 
-    /// Moves a page to the trash; bumps its `last_edited_time`.
+    /// Moves a page to the trash; bumps its `last_edited_time`. Webhook: `page.deleted`.
     pub fn trash_page(&self, page: Id) -> Result<(), FakeError> {
-        self.shared.ws.set_trashed(&page, true, self.now())
+        self.shared.ws.set_trashed(&page, true, self.now())?;
+        let parent = events::page_parent(&self.shared, &page);
+        events::page(&self.shared, "page.deleted", &page, parent);
+        Ok(())
     }
 
-    /// Restores a page from the trash; bumps its `last_edited_time`.
+    /// Restores a page from the trash; bumps its `last_edited_time`. Webhook:
+    /// `page.undeleted`.
     pub fn restore_page(&self, page: Id) -> Result<(), FakeError> {
-        self.shared.ws.set_trashed(&page, false, self.now())
+        self.shared.ws.set_trashed(&page, false, self.now())?;
+        let parent = events::page_parent(&self.shared, &page);
+        events::page(&self.shared, "page.undeleted", &page, parent);
+        Ok(())
+    }
+
+    /// Deletes a page for good: 404 from then on, out of search, queries, the trash and ground
+    /// truth. Webhook: `page.deleted`.
+    pub fn delete_page(&self, page: Id) -> Result<(), FakeError> {
+        let parent = events::page_parent(&self.shared, &page);
+        self.shared.ws.delete_page(&page)?;
+        events::page(&self.shared, "page.deleted", &page, parent);
+        Ok(())
     }
 
     /// Appends a paragraph under a page or block; bumps the page's `last_edited_time`.
+    /// Webhook: `page.content_updated`.
     pub fn add_block(&self, parent: Id, text: &str) -> Result<Id, FakeError> {
-        self.shared.ws.add_block(&parent, text, self.now())
+        let id = self.shared.ws.add_block(&parent, text, self.now())?;
+        self.content_event(&id);
+        Ok(id)
     }
 
     /// Replaces a text block's text; bumps the block's and the page's `last_edited_time`.
+    /// Webhook: `page.content_updated`.
     pub fn edit_block(&self, block: Id, text: &str) -> Result<(), FakeError> {
-        self.shared.ws.edit_block(&block, text, self.now())
+        self.shared.ws.edit_block(&block, text, self.now())?;
+        self.content_event(&block);
+        Ok(())
     }
 
-    /// Deletes a block; bumps the page's `last_edited_time`.
+    /// Removes a block from its parent's children (retrieving it shows `in_trash`); bumps the
+    /// page's `last_edited_time`. Webhook: `page.content_updated`.
     pub fn remove_block(&self, block: Id) -> Result<(), FakeError> {
-        self.shared.ws.remove_block(&block, self.now())
+        let page = self.shared.ws.page_of(&block);
+        self.shared.ws.remove_block(&block, self.now())?;
+        if let Some(page) = page {
+            events::content_updated(&self.shared, &page, &[block]);
+        }
+        Ok(())
+    }
+
+    /// Deletes a block and its subtree for good: gone from its parent's children, 404 when
+    /// retrieved. Bumps the page's `last_edited_time`. Webhook: `page.content_updated`.
+    pub fn delete_block(&self, block: Id) -> Result<(), FakeError> {
+        let page = self.shared.ws.delete_block(&block, self.now())?;
+        events::content_updated(&self.shared, &page, &[block]);
+        Ok(())
+    }
+
+    fn content_event(&self, block: &Id) {
+        if let Some(page) = self.shared.ws.page_of(block) {
+            events::content_updated(&self.shared, &page, &[*block]);
+        }
     }
 
     /// Adds a comment on a page or block; bumps the `last_edited_time` of the block and of its
-    /// page (a page-level comment bumps the page).
+    /// page (a page-level comment bumps the page). Webhook: `comment.created`.
     pub fn add_comment(&self, parent: Id, text: &str) -> Result<Id, FakeError> {
-        self.shared.ws.add_comment(&parent, text, self.now())
+        let id = self.shared.ws.add_comment(&parent, text, self.now())?;
+        if let (Some(c), Some(page)) = (
+            self.shared.ws.comment_unsigned(&id, self.now()),
+            self.shared.ws.page_of(&id),
+        ) {
+            events::comment(&self.shared, "comment.created", &c, &page);
+        }
+        Ok(id)
+    }
+
+    /// Resolves the discussion a comment belongs to: its comments leave the listings and
+    /// ground truth. Webhook: `comment.updated` for each of them.
+    pub fn resolve_comment(&self, comment: Id) -> Result<(), FakeError> {
+        let (thread, page) = self.shared.ws.resolve_comment(&comment, self.now())?;
+        for c in &thread {
+            events::comment(&self.shared, "comment.updated", c, &page);
+        }
+        Ok(())
     }
 
     /// Adds a row (empty values but the title) to a data source; returns its page id.
+    /// Webhook: `page.created`.
     pub fn add_row(&self, data_source: Id, title: &str) -> Result<Id, FakeError> {
-        self.shared.ws.add_row(&data_source, title, self.now())
+        let id = self.shared.ws.add_row(&data_source, title, self.now())?;
+        let parent = events::page_parent(&self.shared, &id);
+        events::page(&self.shared, "page.created", &id, parent);
+        Ok(id)
     }
 
     /// Adds a data source (with a title property only) to a database; returns its id. Search
-    /// does not show it: readers find it through the database.
+    /// does not show it: readers find it through the database. Webhook:
+    /// `data_source.created`.
     pub fn add_data_source(&self, database: Id, title: &str) -> Result<Id, FakeError> {
-        self.shared.ws.add_data_source(&database, title, self.now())
+        let id = self
+            .shared
+            .ws
+            .add_data_source(&database, title, self.now())?;
+        events::data_source(&self.shared, "created", &id, &database, None);
+        Ok(id)
+    }
+
+    /// Deletes a data source for good: 404, its rows with it, gone from its database.
+    /// Webhook: `data_source.deleted`.
+    pub fn delete_data_source(&self, data_source: Id) -> Result<(), FakeError> {
+        let db = self.shared.ws.delete_data_source(&data_source)?;
+        events::data_source(&self.shared, "deleted", &data_source, &db, None);
+        Ok(())
+    }
+
+    /// Adds a property (`type_name`: `rich_text`, `number`, `select`, `date`, `checkbox`,
+    /// `url`, … with an empty configuration) to a data source; rows get an empty value. Bumps
+    /// the data source's `last_edited_time`. Webhook: `data_source.schema_updated`.
+    pub fn add_property(
+        &self,
+        data_source: Id,
+        name: &str,
+        type_name: &str,
+    ) -> Result<(), FakeError> {
+        let change = self
+            .shared
+            .ws
+            .add_property(&data_source, name, type_name, self.now())?;
+        self.schema_event(&data_source, change);
+        Ok(())
+    }
+
+    /// Renames a property of a data source; rows' values move with it. Webhook:
+    /// `data_source.schema_updated`.
+    pub fn rename_property(&self, data_source: Id, from: &str, to: &str) -> Result<(), FakeError> {
+        let change = self
+            .shared
+            .ws
+            .rename_property(&data_source, from, to, self.now())?;
+        self.schema_event(&data_source, change);
+        Ok(())
+    }
+
+    /// Changes a property's type (see [`FakeNotion::add_property`]); rows' values become
+    /// empty, text keeping its words. Webhook: `data_source.schema_updated`.
+    pub fn change_property_type(
+        &self,
+        data_source: Id,
+        name: &str,
+        type_name: &str,
+    ) -> Result<(), FakeError> {
+        let change = self
+            .shared
+            .ws
+            .retype_property(&data_source, name, type_name, self.now())?;
+        self.schema_event(&data_source, change);
+        Ok(())
+    }
+
+    /// Removes a property from a data source and its values from the rows. Webhook:
+    /// `data_source.schema_updated`.
+    pub fn remove_property(&self, data_source: Id, name: &str) -> Result<(), FakeError> {
+        let change = self
+            .shared
+            .ws
+            .remove_property(&data_source, name, self.now())?;
+        self.schema_event(&data_source, change);
+        Ok(())
+    }
+
+    fn schema_event(&self, data_source: &Id, change: workspace::changes::PropertyChange) {
+        if let Some(db) = self.shared.ws.database_of(data_source) {
+            events::data_source(
+                &self.shared,
+                "schema_updated",
+                data_source,
+                &db,
+                Some(vec![change]),
+            );
+        }
+    }
+
+    /// Moves a page (not a row) under another page; bumps it. Webhook: `page.moved`.
+    pub fn move_page(&self, page: Id, to: Id) -> Result<(), FakeError> {
+        self.shared.ws.move_page(&page, &to, self.now())?;
+        let parent = events::page_parent(&self.shared, &page);
+        events::page(&self.shared, "page.moved", &page, parent);
+        Ok(())
     }
 
     /// Replaces a hosted file's content with a new version: a new file id and URL, a new size
     /// and SHA-256; the old URL answers 404. Bumps the `last_edited_time` of the block and
-    /// page holding it. Returns the new version.
+    /// page holding it. Returns the new version. Webhook: the holder's update event.
     pub fn replace_file(&self, file_id: &str) -> Result<HostedFile, FakeError> {
         let info = self.shared.ws.replace_file(file_id, self.now())?;
         let stream = match self.shared.ws.find(&info.owner) {
@@ -569,12 +787,75 @@ impl FakeNotion {
             workspace::Found::Database => Stream::Databases,
             _ => Stream::DataSources,
         };
+        events::file_replaced(&self.shared, &info.owner, &info.found.field);
         Ok(HostedFile::new(info, stream))
     }
 
     /// Stops sharing a page, database or data source with the connection (404 from then on).
+    /// Access changes send no webhook event.
     pub fn unshare(&self, id: Id) -> Result<(), FakeError> {
         self.shared.ws.unshare(&id)
+    }
+
+    /// Shares a page the connection could not see: one of the pages not shared at the start
+    /// ([`Features::late_shares`]), whose content and timestamps are old, or a page unshared
+    /// earlier. It appears in search (with its old `last_edited_time`) and reads. Access
+    /// changes send no webhook event.
+    pub fn share_page(&self, page: Id) -> Result<(), FakeError> {
+        self.shared.ws.share_page(&page)
+    }
+
+    /// The pages not shared yet ([`Features::late_shares`]): they exist, with old timestamps,
+    /// and answer 404 until [`FakeNotion::share_page`].
+    pub fn unshared_pages(&self) -> Vec<Id> {
+        let mut v: Vec<Id> = self
+            .shared
+            .ws
+            .late
+            .iter()
+            .filter(|p| self.shared.ws.find(p) == workspace::Found::Missing)
+            .copied()
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    // ---- webhooks ----------------------------------------------------------------------------
+
+    /// Subscribes a webhook receiver (loopback only) and POSTs it the one-time verification
+    /// request `{"verification_token": "secret_…"}`; returns the token. From then on every
+    /// mutation POSTs a signed event (`X-Notion-Signature: sha256=<hex HMAC-SHA256 of the raw
+    /// body keyed by the token>`), retried with backoff on a non-2xx answer.
+    pub fn subscribe_webhook(&self, config: WebhookConfig) -> Result<String, FakeError> {
+        self.shared.webhooks.subscribe(config)
+    }
+
+    /// The verification token of the webhook subscription.
+    pub fn webhook_verification_token(&self) -> Option<String> {
+        self.shared.webhooks.token()
+    }
+
+    /// The next `count` webhook events get `fault` (bad or no signature, sent twice, out of
+    /// order, late).
+    pub fn script_webhook_fault(&self, count: u32, fault: WebhookFault) {
+        self.shared.webhooks.script(count, fault);
+    }
+
+    /// Sends an event of any type (for example one receivers do not know) about a page;
+    /// returns its id (`None`: no subscription).
+    pub fn send_webhook_event(&self, event_type: &str, page: Id) -> Option<Id> {
+        events::custom(&self.shared, event_type, &page)
+    }
+
+    /// Every POST made to the webhook receiver, with its status.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.shared.webhooks.deliveries()
+    }
+
+    /// Waits until queued webhook deliveries, retries and delayed events are done (an event
+    /// held for reordering waits for the next one), at most `timeout`.
+    pub async fn settle_webhooks(&self, timeout: Duration) {
+        self.shared.webhooks.settle(timeout).await;
     }
 
     // ---- clock -------------------------------------------------------------------------------

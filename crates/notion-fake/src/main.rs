@@ -116,6 +116,10 @@ struct Args {
     /// Bytes of the workspace's large hosted file.
     #[arg(long, default_value_t = 8 << 20)]
     large_file_bytes: u64,
+    /// A webhook receiver on loopback (`http://127.0.0.1:PORT/path`): it gets the verification
+    /// request, then an event per mutation (the token is printed on stderr).
+    #[arg(long)]
+    webhook_url: Option<String>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -254,9 +258,16 @@ async fn main() -> Result<()> {
         .iter()
         .map(|f| parse_fault(f, args.stall))
         .collect::<Result<_>>()?;
+    options.webhook = args
+        .webhook_url
+        .clone()
+        .map(notion_fake::WebhookConfig::new);
     let spec = workspace(&args)?;
     let fake = FakeNotion::start(spec, options).await?;
     announce(&fake.base_url());
+    if let Some(token) = fake.webhook_verification_token() {
+        eprintln!("notion-fake webhook verification token: {token}");
+    }
     tokio::signal::ctrl_c().await?;
     fake.shutdown().await;
     Ok(())

@@ -66,6 +66,11 @@ pub(crate) trait Base: fmt::Debug + Send + Sync {
     fn row_data_source(&self, page: &Id) -> Option<Id>;
     /// Whether search shows the page.
     fn page_in_search(&self, id: &Id) -> bool;
+    /// Pages that exist (with their content and old timestamps) but are not shared with the
+    /// connection until a mutation shares them.
+    fn late_pages(&self) -> Vec<Id> {
+        Vec::new()
+    }
     /// The property-item requests (by item count) that complete a page's values beyond what
     /// its object shows: relation and people values of more than 25 entries, rollups over such
     /// a relation (one item per entry), formulas that read one (one item each).

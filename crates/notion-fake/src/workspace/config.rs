@@ -32,7 +32,14 @@ pub struct Features {
     /// objects carry the values computed over the first 25 entries, the property-item endpoint
     /// the complete ones.
     pub rollups: bool,
+    /// [`LATE_SHARES`] standalone pages exist, with content, comments and old timestamps, but
+    /// are not shared with the connection (404, not in search) until
+    /// [`FakeNotion::share_page`](crate::FakeNotion::share_page) shares them.
+    pub late_shares: bool,
 }
+
+/// Pages not shared at the start with [`Features::late_shares`].
+pub const LATE_SHARES: u32 = 3;
 
 /// Lengths of the relations of rows 1, 2 and 3 of the rollup data source
 /// ([`Features::rollups`]).
@@ -49,6 +56,7 @@ impl Features {
         two_source_database: true,
         layout_blocks: true,
         rollups: true,
+        late_shares: true,
     };
 }
 
@@ -144,7 +152,7 @@ impl GenConfig {
     /// data source whose rows have no content, no comments and the small schema, a database
     /// with two data sources, inner-block comments, child pages and databases, synced blocks,
     /// tables, column lists, tabs, unshared pages, rollups and formulas over relations of 26,
-    /// 60 and 150 entries).
+    /// 60 and 150 entries, three old pages not shared yet).
     pub fn e2e() -> Self {
         GenConfig {
             people: 32,

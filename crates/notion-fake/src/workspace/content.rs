@@ -1689,6 +1689,13 @@ impl Base for Gen {
         }
     }
 
+    fn late_pages(&self) -> Vec<Id> {
+        Gen::late_pages(self)
+            .into_iter()
+            .map(|p| self.id(Decoded::Page(p)))
+            .collect()
+    }
+
     fn truncated_values(&self, page: &Id) -> Vec<usize> {
         match self.decode(page) {
             Some(Decoded::Page(p)) => Gen::truncated_values(self, p),

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::config::{GenConfig, LONG_RELATION, Mix, ROLLUP_RELATIONS};
+use super::config::{GenConfig, LATE_SHARES, LONG_RELATION, Mix, ROLLUP_RELATIONS};
 use crate::clock::to_minute;
 use notion_model::Id;
 
@@ -606,6 +606,25 @@ impl Gen {
     /// [`Features::rollups`]: super::config::Features::rollups
     pub(crate) fn rollup_source(&self) -> Option<u32> {
         rollup_source(&self.cfg, self.data_source_count())
+    }
+
+    /// The standalone pages not shared at the start ([`Features::late_shares`]): the last
+    /// ordinary standalone pages that hold no child page or database and are not the showcase.
+    ///
+    /// [`Features::late_shares`]: super::config::Features::late_shares
+    pub(crate) fn late_pages(&self) -> Vec<u32> {
+        if !self.cfg.features.late_shares {
+            return Vec::new();
+        }
+        (self.specials..self.cfg.pages)
+            .rev()
+            .filter(|p| Some(*p) != self.showcase())
+            .filter(|p| {
+                let (pages, dbs) = self.hosted(*p);
+                pages.is_empty() && dbs.is_empty()
+            })
+            .take(LATE_SHARES as usize)
+            .collect()
     }
 
     /// Whether `ds` is the 12,500-row data source.

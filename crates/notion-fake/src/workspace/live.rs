@@ -14,6 +14,7 @@ use notion_model::{
 };
 use serde_json::Value;
 
+use super::changes;
 use super::hosted::{self, Holder};
 use super::overlay::{Added, BlockState, Overlay, PageState, PageVersion};
 use super::rollup::truncated_sizes;
@@ -126,12 +127,12 @@ impl Workspace {
         self.overlay.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn ov_mut(&self) -> RwLockWriteGuard<'_, Overlay> {
+    pub(super) fn ov_mut(&self) -> RwLockWriteGuard<'_, Overlay> {
         self.overlay.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Who the fake says made the mutations: the first person, else the bot.
-    fn editor(&self) -> Id {
+    pub(crate) fn editor(&self) -> Id {
         let bot = self.base.bot_id();
         self.base
             .user_ids()
@@ -146,6 +147,12 @@ impl Workspace {
             .unwrap_or(bot)
     }
 
+    /// The database of a data source.
+    pub(crate) fn database_of(&self, ds: &Id) -> Option<Id> {
+        let ov = self.ov();
+        self.database_of_in(&ov, ds)
+    }
+
     /// The page a block or comment sits in (a page: itself).
     pub(crate) fn page_of(&self, id: &Id) -> Option<Id> {
         let ov = self.ov();
@@ -153,13 +160,13 @@ impl Workspace {
     }
 
     /// The page a block (or comment) sits in, for a mutation of it.
-    fn page_holding(&self, id: &Id) -> Result<Id, FakeError> {
+    pub(super) fn page_holding(&self, id: &Id) -> Result<Id, FakeError> {
         let ov = self.ov();
         self.page_of_in(&ov, id)
             .ok_or_else(|| FakeError::Mutation(format!("{id} has no page")))
     }
 
-    fn page_of_in(&self, ov: &Overlay, id: &Id) -> Option<Id> {
+    pub(super) fn page_of_in(&self, ov: &Overlay, id: &Id) -> Option<Id> {
         if let Some(a) = ov.added.get(id) {
             return match a {
                 Added::Block { page, .. } | Added::Comment { page, .. } => Some(*page),
@@ -170,7 +177,7 @@ impl Workspace {
         self.base.page_of(id)
     }
 
-    fn data_source_of_in(&self, ov: &Overlay, page: &Id) -> Option<Id> {
+    pub(super) fn data_source_of_in(&self, ov: &Overlay, page: &Id) -> Option<Id> {
         match ov.added.get(page) {
             Some(Added::Page { data_source, .. }) => Some(*data_source),
             Some(_) => None,
@@ -178,7 +185,7 @@ impl Workspace {
         }
     }
 
-    fn database_of_in(&self, ov: &Overlay, ds: &Id) -> Option<Id> {
+    pub(super) fn database_of_in(&self, ov: &Overlay, ds: &Id) -> Option<Id> {
         match ov.added.get(ds) {
             Some(Added::DataSource { database, .. }) => Some(*database),
             Some(_) => None,
@@ -186,18 +193,25 @@ impl Workspace {
         }
     }
 
-    /// Whether the connection lost access to `id` (it, its page, or the data source and
-    /// database holding its page, was unshared).
+    /// Whether `id` itself is out of reach: unshared, deleted, or a page not shared yet.
+    pub(crate) fn gone(&self, ov: &Overlay, id: &Id) -> bool {
+        ov.unshared.contains(id)
+            || ov.deleted.contains(id)
+            || (self.late.contains(id) && !ov.shared.contains(id))
+    }
+
+    /// Whether the connection cannot see `id`: it, its page, or the data source and database
+    /// holding its page, was unshared or deleted (or is a page not shared yet).
     fn hidden(&self, ov: &Overlay, id: &Id) -> bool {
-        if ov.unshared.is_empty() {
+        if ov.hides_nothing() && self.late.is_empty() {
             return false;
         }
-        if ov.unshared.contains(id) {
+        if self.gone(ov, id) {
             return true;
         }
         let page = self.page_of_in(ov, id);
         if let Some(p) = &page
-            && ov.unshared.contains(p)
+            && self.gone(ov, p)
         {
             return true;
         }
@@ -205,14 +219,40 @@ impl Workspace {
             Some(p) => self.data_source_of_in(ov, p),
             None => Some(*id),
         };
+        let mut db = None;
         if let Some(ds) = ds {
-            if ov.unshared.contains(&ds) {
+            if self.gone(ov, &ds) {
                 return true;
             }
-            if let Some(db) = self.database_of_in(ov, &ds)
-                && ov.unshared.contains(&db)
+            db = self.database_of_in(ov, &ds);
+            if let Some(db) = &db
+                && self.gone(ov, db)
             {
                 return true;
+            }
+        }
+        // Inside a page that is gone (its child pages and child databases go with it).
+        if ov.hides_nothing() {
+            return false;
+        }
+        let mut cur = match page {
+            Some(p) if !ov.added.contains_key(&p) => p,
+            Some(_) => match db {
+                Some(db) => db,
+                None => return false,
+            },
+            None => db.unwrap_or(*id),
+        };
+        for _ in 0..64 {
+            let next = match ov.added.get(&cur) {
+                Some(Added::Page { data_source, .. }) => self.base.parent_page(data_source),
+                Some(_) => None,
+                None => self.parent_page_in(ov, &cur),
+            };
+            match next {
+                Some(n) if self.gone(ov, &n) => return true,
+                Some(n) => cur = n,
+                None => return false,
             }
         }
         false
@@ -243,7 +283,7 @@ impl Workspace {
                 Some(Added::Page { data_source, .. }) => self.base.parent_page(data_source),
                 Some(Added::DataSource { database, .. }) => self.base.parent_page(database),
                 Some(_) => None,
-                None => self.base.parent_page(&cur),
+                None => self.parent_page_in(ov, &cur),
             };
             match next {
                 Some(n) => cur = n,
@@ -302,7 +342,7 @@ impl Workspace {
             }
         }
         if let Some(refs) = &mut db.data_sources {
-            refs.retain(|r| !ov.unshared.contains(&r.id));
+            refs.retain(|r| !self.gone(&ov, &r.id));
         }
         Some(db)
     }
@@ -312,11 +352,18 @@ impl Workspace {
         if self.hidden(&ov, id) {
             return None;
         }
-        match ov.added.get(id) {
-            Some(Added::DataSource { data_source, .. }) => Some((**data_source).clone()),
-            Some(_) => None,
-            None => self.base.data_source(id),
+        let mut ds = match ov.added.get(id) {
+            Some(Added::DataSource { data_source, .. }) => (**data_source).clone(),
+            Some(_) => return None,
+            None => self.base.data_source(id)?,
+        };
+        if let Some(changes) = ov.schema.get(id) {
+            changes::apply_to_schema(&mut ds, changes);
         }
+        if let Some(t) = Workspace::data_source_edited(&ov, id) {
+            ds.last_edited_time = Some(t);
+        }
+        Some(ds)
     }
 
     /// A page as the workspace holds it (hosted files as placeholders).
@@ -330,6 +377,8 @@ impl Workspace {
             Some(_) => return None,
             None => self.base.page(id, now)?,
         };
+        let ds = self.data_source_of_in(&ov, id);
+        changes::patch_page(&ov, &mut page, ds.as_ref());
         if let Some(v) = ov.pages.get(id).and_then(PageState::current) {
             apply_version(&mut page, v);
         }
@@ -365,12 +414,15 @@ impl Workspace {
         if let Some(kids) = ov.children.get(&b.id) {
             b.has_children = Some(!kids.is_empty());
         }
-        // A page edit shows on its child_page block.
-        if matches!(b.kind, Some(BlockKind::ChildPage(_)))
-            && let Some(v) = ov.pages.get(&b.id).and_then(PageState::current)
-        {
-            b.last_edited_time = Some(ts(v.edited));
-            b.in_trash = Some(v.trashed);
+        // A page edit shows on its child_page block, and so does a move.
+        if matches!(b.kind, Some(BlockKind::ChildPage(_))) {
+            if let Some(v) = ov.pages.get(&b.id).and_then(PageState::current) {
+                b.last_edited_time = Some(ts(v.edited));
+                b.in_trash = Some(v.trashed);
+            }
+            if let Some(parent) = Workspace::moved_parent(ov, &b.id) {
+                b.parent = Some(parent);
+            }
         }
     }
 
@@ -459,6 +511,15 @@ impl Workspace {
             self.base.comment_ids(id)?
         };
         v.extend(added);
+        let resolved = !self.ov().resolved.is_empty();
+        if resolved {
+            v.retain(|c| {
+                let discussion = self
+                    .comment_unsigned(c, self.clock.now())
+                    .and_then(|c| c.discussion_id);
+                !discussion.is_some_and(|d| self.ov().resolved.contains(&d))
+            });
+        }
         Some(v)
     }
 
@@ -632,7 +693,7 @@ impl Workspace {
         if let Some(extra) = ov.rows.get(ds) {
             v.extend(extra.iter().copied());
         }
-        if !ov.unshared.is_empty() {
+        if !ov.hides_nothing() {
             v.retain(|r| !self.hidden(ov, r));
         }
         Some(v)
@@ -789,6 +850,29 @@ impl Workspace {
                 }
             }
         }
+        // Pages shared late, as indexed (search shows them with their old times).
+        let mut late: Vec<&Id> = ov.shared.iter().filter(|p| !self.hidden(&ov, p)).collect();
+        late.sort_unstable();
+        for id in late {
+            if !self.base.page_in_search(id) || self.under_trash(&ov, id) {
+                continue;
+            }
+            match ov.pages.get(id).and_then(|st| st.indexed_at(horizon)) {
+                Some(v) if v.trashed => {}
+                Some(v) => out.push(SearchEntry {
+                    obj: Obj::Page(*id),
+                    edited: v.edited,
+                }),
+                None => {
+                    if let Some((_, edited)) = self.base.page_times(id) {
+                        out.push(SearchEntry {
+                            obj: Obj::Page(*id),
+                            edited,
+                        });
+                    }
+                }
+            }
+        }
         // Rows added to data sources search shows, once indexed.
         let mut added: Vec<(&Id, &Added)> = ov
             .added
@@ -863,6 +947,7 @@ impl Workspace {
             }
             for id in self.base.page_ids() {
                 if self.base.page_in_search(&id)
+                    && !self.late.contains(&id)
                     && let Some((_, edited)) = self.base.page_times(&id)
                 {
                     out.push(SearchEntry {
@@ -939,7 +1024,7 @@ impl Workspace {
             .collect();
         added.sort_unstable();
         v.extend(added);
-        if !ov.is_empty() {
+        if !ov.is_empty() || !self.late.is_empty() {
             v.retain(|p| !self.hidden(&ov, p) && !self.under_trash(&ov, p));
         }
         v
@@ -965,7 +1050,7 @@ impl Workspace {
     pub(crate) fn reachable_databases(&self) -> Vec<Id> {
         let ov = self.ov();
         let mut v = self.base.database_ids();
-        v.retain(|d| !ov.unshared.contains(d) && !self.under_trash(&ov, d));
+        v.retain(|d| !self.hidden(&ov, d) && !self.under_trash(&ov, d));
         v
     }
 
@@ -1051,6 +1136,9 @@ impl Workspace {
         let edited = {
             let ov = self.ov();
             ov.added.contains_key(page)
+                || self
+                    .data_source_of_in(&ov, page)
+                    .is_some_and(|ds| ov.schema.contains_key(&ds))
                 || ov
                     .pages
                     .get(page)
@@ -1115,7 +1203,7 @@ impl Workspace {
         self.base.added_id(ov.seq)
     }
 
-    fn bump_page(
+    pub(super) fn bump_page(
         &self,
         ov: &mut Overlay,
         page: Id,
@@ -1138,7 +1226,7 @@ impl Workspace {
         st.versions.push(v);
     }
 
-    fn bump_block(&self, ov: &mut Overlay, block: Id, now: DateTime<Utc>) {
+    pub(super) fn bump_block(&self, ov: &mut Overlay, block: Id, now: DateTime<Utc>) {
         let by = self.editor();
         let st = ov.blocks.entry(block).or_insert(BlockState {
             edited: to_minute(now),
@@ -1150,7 +1238,7 @@ impl Workspace {
         st.by = by;
     }
 
-    fn need(&self, id: &Id, want: &[Found]) -> Result<Found, FakeError> {
+    pub(super) fn need(&self, id: &Id, want: &[Found]) -> Result<Found, FakeError> {
         let f = self.find(id);
         if want.contains(&f) {
             Ok(f)

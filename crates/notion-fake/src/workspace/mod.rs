@@ -1,6 +1,7 @@
 //! The workspace the server serves: a generated or demo base, plus the mutations applied on top.
 
 pub(crate) mod base;
+pub(crate) mod changes;
 pub mod config;
 mod content;
 pub(crate) mod demo;
@@ -108,6 +109,8 @@ pub(crate) struct Workspace {
     pub(crate) clock: Arc<Clock>,
     /// Signs hosted-file URLs and checks downloads.
     pub(crate) signer: hosted::Signer,
+    /// Pages of the base not shared at the start (shared later by a mutation).
+    pub(crate) late: std::collections::HashSet<Id>,
 }
 
 /// What hosted files look like: how long their URLs stay valid, how big the large file is.
@@ -129,7 +132,9 @@ impl Workspace {
     }
 
     fn new(base: Box<dyn Base>, clock: Arc<Clock>, files: FileOptions, seed: u64) -> Self {
+        let late = base.late_pages().into_iter().collect();
         Workspace {
+            late,
             base,
             overlay: std::sync::RwLock::new(overlay::Overlay::default()),
             caches: Caches::default(),
