@@ -253,22 +253,22 @@
 //! The modules depend on each other without cycles; an arrow reads "uses":
 //!
 //! ```text
-//! lib (FakeNotion, Options) ─► server ─► api ─► query, property, oauth, markdown
-//!   │                            │ └──────► files (downloads of hosted files)
-//!   └─► events (what a mutation announces) ─► webhooks (delivery: signing, retries, hooks)
-//!   │                            │        │       │
-//!   ├─► accounting               │        │       │
-//!   │     │                      ▼        ▼       ▼
-//!   └─────┴────────────────────► ctx: Shared (state of the server), Ctx (one request), pagination
-//!                                 │
-//!                                 ▼
-//!        workspace, render, auth, faults, ratelimit, counters, cursor, clock, routes, error
+//! lib (FakeNotion, Options)
+//!  ├─► server ─► api ─► query, property, oauth, markdown ─┐
+//!  │     └─────► files (downloads of hosted files) ───────┤
+//!  ├─► accounting (minimum requests, ground truth) ───────┤
+//!  ├─► events (the webhook event of a mutation) ──────────┤
+//!  │                                                       ▼
+//!  └──────────────────────────────► ctx: Shared (the server's state), Ctx (one request), pagination
+//!                                     │
+//!                                     ▼
+//!     workspace, webhooks, render, auth, faults, ratelimit, counters, cursor, clock, routes, error
 //!
-//! workspace: hosted (placeholders, signed URLs, file bytes), rollup (rollup functions)
-//!            base (the Base trait) ◄─ generator + content (the generated workspace)
+//! workspace: base (the Base trait) ◄─ generator + content (the generated workspace)
 //!                                  ◄─ demo: spec (fixture format) ─► build (model objects) ─► serve
-//!            live + overlay (the served view: the base corrected by mutations, and the mutations)
+//!            live + overlay (the served view: the base corrected by mutations; the mutations)
 //!            changes (deletions, sharing, moves, schema changes)
+//!            hosted (placeholders, signed URLs, file bytes), rollup (rollup functions)
 //! ```
 //!
 //! `server` runs the pipeline (faults, latency, version, auth, rate limit) and hands a `Ctx`
