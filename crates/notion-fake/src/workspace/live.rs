@@ -203,7 +203,8 @@ impl Workspace {
     /// Whether the connection cannot see `id`: it, its page, or the data source and database
     /// holding its page, was unshared or deleted (or is a page not shared yet).
     fn hidden(&self, ov: &Overlay, id: &Id) -> bool {
-        if ov.hides_nothing() && self.late.is_empty() {
+        let hides = !ov.hides_nothing();
+        if !hides && self.late.is_empty() {
             return false;
         }
         if self.gone(ov, id) {
@@ -214,6 +215,10 @@ impl Workspace {
             && self.gone(ov, p)
         {
             return true;
+        }
+        // Pages not shared yet are standalone pages that hold no child page or database.
+        if !hides {
+            return false;
         }
         let ds = match &page {
             Some(p) => self.data_source_of_in(ov, p),
