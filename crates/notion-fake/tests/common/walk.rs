@@ -306,18 +306,27 @@ impl Walker {
     /// databases found.
     async fn page_content(&self, page: &Value) -> (Vec<String>, Vec<String>) {
         let page_id = page["id"].as_str().unwrap().to_owned();
-        let mut completed = page.clone();
-        let props = page["properties"].as_object().cloned().unwrap_or_default();
+        let mut completed = if self.o.keep {
+            page.clone()
+        } else {
+            Value::Null
+        };
+        let empty = serde_json::Map::new();
+        let props = page["properties"].as_object().unwrap_or(&empty);
         let cut: Vec<&String> = props
             .iter()
             .filter(|(_, p)| p["type"] == "relation" && p["has_more"] == true)
             .map(|(name, _)| name)
             .collect();
-        let schema = page["parent"]["data_source_id"]
-            .as_str()
-            .and_then(|ds| self.schemas.lock().unwrap().get(ds).cloned())
-            .unwrap_or(Value::Null);
-        for (name, prop) in &props {
+        let schema = if cut.is_empty() {
+            Value::Null
+        } else {
+            page["parent"]["data_source_id"]
+                .as_str()
+                .and_then(|ds| self.schemas.lock().unwrap().get(ds).cloned())
+                .unwrap_or(Value::Null)
+        };
+        for (name, prop) in props {
             let ty = prop["type"].as_str().unwrap_or_default();
             let reads_cut = match ty {
                 "rollup" => schema[name]["rollup"]["relation_property_name"]
@@ -333,7 +342,7 @@ impl Walker {
             }
             let pid = prop["id"].as_str().unwrap();
             let path = format!("/v1/pages/{page_id}/properties/{pid}");
-            let value = &mut completed["properties"][name];
+            let mut value = Value::Null;
             match ty {
                 "formula" => {
                     let item = self
@@ -358,8 +367,15 @@ impl Walker {
                     }
                 }
             }
+            if self.o.keep {
+                for (k, v) in value.as_object().into_iter().flatten() {
+                    completed["properties"][name][k] = v.clone();
+                }
+            }
         }
-        self.keep(&completed);
+        if self.o.keep {
+            self.keep(&completed);
+        }
         if self.o.read.page_comments {
             self.comments(&page_id).await;
         }
