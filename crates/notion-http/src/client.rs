@@ -443,13 +443,22 @@ impl NotionClient {
     }
 
     /// `GET /v1/pages/{id}/markdown`: a page's content as Notion's enhanced Markdown (API
-    /// version 2026-03-11). Parts Notion leaves out are listed in `unknown_block_ids`; pass each
-    /// id back to this method to read them.
-    pub fn get_page_markdown(&self, page_or_block_id: &str) -> Call<PageMarkdown> {
-        self.call(Endpoint::get(
+    /// version 2026-03-11), meeting-note transcripts included when `include_transcript`. Parts
+    /// Notion leaves out are listed in `unknown_block_ids`; pass each id back to this method to
+    /// read them.
+    pub fn get_page_markdown(
+        &self,
+        page_or_block_id: &str,
+        include_transcript: bool,
+    ) -> Call<PageMarkdown> {
+        let mut endpoint = Endpoint::get(
             format!("/v1/pages/{}/markdown", segment(page_or_block_id)),
             "a page as Markdown",
-        ))
+        );
+        if include_transcript {
+            endpoint = endpoint.query("include_transcript", "true");
+        }
+        self.call(endpoint)
     }
 
     /// `GET /v1/blocks/{id}`.

@@ -97,7 +97,11 @@ impl NotionApi for HttpApi {
             Object::Database(id) => self.client.get_database(&id.to_string()).as_type(),
             Object::DataSource(id) => self.client.get_data_source(&id.to_string()).as_type(),
             Object::Page(id) => self.client.get_page(&id.to_string()).as_type(),
-            Object::PageMarkdown(id) => self.client.get_page_markdown(&id.to_string()).as_type(),
+            // All of a page's text: meeting-note transcripts included.
+            Object::PageMarkdown(id) => self
+                .client
+                .get_page_markdown(&id.to_string(), true)
+                .as_type(),
         };
         async move { Ok(call.await?) }.boxed()
     }

@@ -35,6 +35,46 @@ impl References {
     }
 }
 
+/// A child object a page's Markdown names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChildTag {
+    Page,
+    Database,
+}
+
+/// The child pages and databases Notion's enhanced Markdown names: `<page url="…/<id>">` and
+/// `<database url="…/<id>">`, the id as the URL's last 32 hexadecimal digits.
+fn child_references(markdown: &str) -> Vec<(ChildTag, Id)> {
+    let mut found = Vec::new();
+    for (tag, open) in [
+        (ChildTag::Page, "<page url=\""),
+        (ChildTag::Database, "<database url=\""),
+    ] {
+        let mut rest = markdown;
+        while let Some(i) = rest.find(open) {
+            rest = &rest[i + open.len()..];
+            let Some(end) = rest.find('"') else { break };
+            let url = &rest[..end];
+            let path = url.split(['?', '#']).next().unwrap_or(url);
+            let tail: String = path
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_hexdigit)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if tail.len() >= 32
+                && let Ok(id) = tail[tail.len() - 32..].parse::<Id>()
+            {
+                found.push((tag, id));
+            }
+            rest = &rest[end..];
+        }
+    }
+    found
+}
+
 /// The page a document is made for: its object as Notion sent it, with completed properties.
 pub(super) struct PageSource {
     pub(super) raw: Box<RawValue>,
@@ -74,11 +114,12 @@ impl Reader {
         };
         let rendered = {
             let mut refs = lock(&self.references);
+            // All of a page's text, meeting-note transcripts included (as from the API).
             let rendered = notion_markdown::render_page(
                 Some(&page),
                 tree,
                 &refs.resolver as &dyn Resolver,
-                &RenderOptions::default(),
+                &RenderOptions::default().with_meeting_transcript(true),
             );
             // Originals of synced blocks, for duplicates on pages read later.
             for original in tree.synced_originals() {
@@ -114,11 +155,14 @@ impl Reader {
             return Ok(());
         };
         let mut body = main.markdown.clone().unwrap_or_default();
+        self.follow_child_references(&body).await?;
         let mut truncated = false;
         for part in main.unknown_block_ids.iter().flatten() {
             match self.fetch_markdown(*part).await? {
                 Some(more) => {
                     truncated |= more.truncated == Some(true);
+                    self.follow_child_references(more.markdown.as_deref().unwrap_or_default())
+                        .await?;
                     if !body.is_empty() && !body.ends_with('\n') {
                         body.push('\n');
                     }
@@ -166,6 +210,22 @@ impl Reader {
                 Ok(None)
             }
         }
+    }
+
+    /// Child pages and databases a page's Markdown shows (`<page url="…">`, `<database
+    /// url="…">`), as a content walk finds them in `child_page` and `child_database` blocks:
+    /// read too, when blocks are not.
+    async fn follow_child_references(&self, markdown: &str) -> Result<()> {
+        if self.settings.config.fetch_page_blocks {
+            return Ok(());
+        }
+        for (tag, id) in child_references(markdown) {
+            match tag {
+                ChildTag::Page => self.child_page_found(id),
+                ChildTag::Database => self.database_found(id).await?,
+            }
+        }
+        Ok(())
     }
 
     /// `GET /v1/pages/{id}/markdown`; `None` when the object is not shared (reported).
@@ -243,5 +303,24 @@ impl Reader {
             )),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_pages_and_databases_are_read_off_the_markdown() {
+        let md = "# Title\n<page url=\"https://app.notion.com/p/00000000000000000000000000000007\">Child</page>\n\
+                  <database url=\"https://app.notion.com/p/Team-wiki-0000000000000000000000000000000a?v=1\">Db</database>\n\
+                  <page url=\"https://example.com/x\">not an id</page>";
+        assert_eq!(
+            child_references(md),
+            vec![
+                (ChildTag::Page, Id::from_u128(7)),
+                (ChildTag::Database, Id::from_u128(10))
+            ]
+        );
     }
 }
