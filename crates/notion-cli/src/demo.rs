@@ -25,6 +25,9 @@ pub(crate) const EXAMPLE_QUERIES: [(&str, &str); 2] = [
     ),
 ];
 
+/// The example search the demo prints and runs: it matches a title and the text of pages.
+pub(crate) const EXAMPLE_SEARCH: &str = "charging";
+
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
@@ -128,6 +131,20 @@ fn print_queries(db: &std::path::Path) {
             }
             Err(e) => println!("   (query failed: {e})"),
         }
+    }
+    println!(
+        "\nSearch the pages, their titles and text (best matches first):\n\nnotion-source search --db {} {EXAMPLE_SEARCH:?}",
+        db.display()
+    );
+    let hits = notion_mirror::Search::open(db)
+        .and_then(|s| s.pages(EXAMPLE_SEARCH, 3, &notion_mirror::Highlight::default()));
+    match hits {
+        Ok(hits) => {
+            for line in crate::search::render_hits(EXAMPLE_SEARCH, &hits).lines() {
+                println!("   {line}");
+            }
+        }
+        Err(e) => println!("   (search failed: {e})"),
     }
 }
 

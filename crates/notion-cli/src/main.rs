@@ -1,13 +1,15 @@
 //! `notion-source`: the Notion source connector.
 //!
 //! Airbyte protocol commands (`spec`, `check`, `discover`, `read`) write JSON lines on stdout;
-//! `sync` keeps a local SQLite mirror current; `demo` syncs a built-in fake workspace.
+//! `sync` keeps a local SQLite mirror current; `search` searches it; `demo` syncs a built-in
+//! fake workspace.
 
 mod airbyte;
 mod config_file;
 mod demo;
 mod diagnose;
 mod output;
+mod search;
 mod sync;
 
 use std::path::PathBuf;
@@ -70,6 +72,8 @@ enum Command {
     },
     /// Sync the workspace into a local SQLite database, incrementally.
     Sync(sync::SyncArgs),
+    /// Search the pages of a mirror `sync` wrote: titles and Markdown, best matches first.
+    Search(search::SearchArgs),
     /// Sync the built-in demo workspace (a fake Notion API on 127.0.0.1) into a local database.
     Demo(demo::DemoArgs),
 }
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
                 streams,
             } => airbyte::read(&config, catalog.as_deref(), &streams, state.as_deref()).await,
             Command::Sync(args) => sync::run(args).await,
+            Command::Search(args) => search::run(&args),
             Command::Demo(args) => demo::run(args).await,
         }
     });

@@ -13,15 +13,16 @@ use serde_json::Value;
 
 use crate::columns::{Columns, Parent, block_plain_text, rich_text_plain, trashed};
 use crate::error::{Error, Result};
+use crate::migrate;
 use crate::schema::{
-    APPLICATION, APPLICATION_KEY, SCHEMA, SCHEMA_VERSION, schema_objects, upsert_sql,
+    APPLICATION, APPLICATION_KEY, SCHEMA_VERSION, Table, schema_objects, upsert_sql,
 };
 
 /// The SQLite mirror.
 pub struct Mirror {
     conn: Connection,
     in_transaction: bool,
-    /// The upsert statement of each stream's table.
+    /// The upsert statement of each table.
     upserts: Vec<String>,
 }
 
@@ -33,12 +34,13 @@ pub enum RecordOutcome {
     /// Upserted into its stream's table.
     Stored,
     /// Not stored, for the reason given: the record is not a JSON object, or has no non-empty
-    /// string `id` (its primary key). Count and report it; it is not silently dropped.
+    /// string `id` (its primary key), or its stream has no table. Count and report it; it is
+    /// not silently dropped.
     NotStored(&'static str),
 }
 
 /// What a file holds, before anything is written to it.
-enum Found {
+pub(crate) enum Found {
     /// No table: a new mirror.
     Empty,
     /// A mirror of this program, of this schema version.
@@ -48,7 +50,7 @@ enum Found {
 }
 
 /// Looks at a file without changing it.
-fn inspect(conn: &Connection) -> Result<Found> {
+pub(crate) fn inspect(conn: &Connection) -> Result<Found> {
     let names: Vec<String> = match conn
         .prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
         .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
@@ -69,10 +71,13 @@ fn inspect(conn: &Connection) -> Result<Found> {
     if names.iter().any(|n| n == "meta") {
         let application = meta(APPLICATION_KEY);
         let version = meta("schema_version").and_then(|v| v.parse::<i64>().ok());
-        // Mirrors written before the marker existed hold our tables only.
+        // Mirrors written before the marker existed hold our tables only (with the search
+        // index's own tables).
         let ours = schema_objects();
-        let unmarked_mirror =
-            application.is_none() && names.iter().all(|n| ours.contains(&n.as_str()));
+        let unmarked_mirror = application.is_none()
+            && names
+                .iter()
+                .all(|n| ours.contains(n) || crate::search::SHADOW_TABLES.contains(&n.as_str()));
         if (application.as_deref() == Some(APPLICATION) || unmarked_mirror)
             && let Some(version) = version
         {
@@ -90,26 +95,23 @@ fn inspect(conn: &Connection) -> Result<Found> {
 }
 
 impl Mirror {
-    /// Opens a mirror, or creates one in a new or empty file. A file that is anything else (a
-    /// database of another application, not a database at all, a newer schema) is refused
-    /// untouched. The schema is created or completed in one transaction.
+    /// Opens a mirror, or creates one in a new or empty file. A mirror of an earlier schema is
+    /// upgraded. A file that is anything else (a database of another application, not a
+    /// database at all, a newer schema) is refused untouched. The schema is created, completed
+    /// or upgraded in one transaction.
     pub fn open(path: &Path) -> Result<Self> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        match inspect(&conn)? {
-            Found::Empty => {}
+        let from = match inspect(&conn)? {
+            Found::Empty => None,
             Found::Mirror { version } if version > SCHEMA_VERSION => {
                 return Err(Error::NewerSchema { found: version });
             }
-            Found::Mirror { .. } => {}
+            Found::Mirror { version } => Some(version),
             Found::Foreign(why) => return Err(Error::NotAMirror(why)),
-        }
+        };
         let tx = conn.transaction()?;
-        tx.execute_batch(SCHEMA)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
-            params![SCHEMA_VERSION.to_string()],
-        )?;
+        migrate::create_or_upgrade(&tx, from)?;
         tx.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
             params![APPLICATION_KEY, APPLICATION],
@@ -121,11 +123,11 @@ impl Mirror {
         Ok(Mirror {
             conn,
             in_transaction: false,
-            upserts: StreamName::ALL.iter().map(|s| upsert_sql(*s)).collect(),
+            upserts: Table::ALL.iter().map(|t| upsert_sql(*t)).collect(),
         })
     }
 
-    /// The schema version the file was created with.
+    /// The schema version of the file.
     pub fn schema_version(&self) -> Result<i64> {
         let v: String = self.conn.query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
@@ -143,9 +145,20 @@ impl Mirror {
         Ok(())
     }
 
-    /// Upserts a record (within the open transaction). A record without a primary key is not
-    /// stored, and says so.
+    /// Upserts a record of `stream` into the stream's table (within the open transaction). A
+    /// record without a primary key is not stored, and says so.
     pub fn record(&mut self, stream: StreamName, data: &str) -> Result<RecordOutcome> {
+        match Table::for_stream(stream) {
+            Some(table) => self.record_in(table, data),
+            None => Ok(RecordOutcome::NotStored(
+                "the mirror has no table for its stream",
+            )),
+        }
+    }
+
+    /// Writes a record into `table` (within the open transaction), as [`Mirror::record`] does
+    /// for the table of a stream.
+    pub fn record_in(&mut self, table: Table, data: &str) -> Result<RecordOutcome> {
         self.begin()?;
         let Ok(obj) = RawObject::parse(data) else {
             return Ok(RecordOutcome::NotStored("it is not a JSON object"));
@@ -159,16 +172,16 @@ impl Mirror {
         let trash = trashed(&c);
         let created = c.created_time.as_deref();
         let edited = c.last_edited_time.as_deref();
-        let upserted = match stream {
-            StreamName::Users => {
+        match table {
+            Table::Users => {
                 let email = c.person.as_ref().and_then(|p| p.email.clone());
                 self.upsert(
-                    stream,
+                    table,
                     params![id, c.name.as_deref(), c.kind.as_deref(), email, data],
-                )
+                )?;
             }
-            StreamName::Databases => self.upsert(
-                stream,
+            Table::Databases => self.upsert(
+                table,
                 params![
                     id,
                     c.title.as_deref(),
@@ -180,9 +193,9 @@ impl Mirror {
                     c.url.as_deref(),
                     data
                 ],
-            ),
-            StreamName::DataSources => self.upsert(
-                stream,
+            )?,
+            Table::DataSources => self.upsert(
+                table,
                 params![
                     id,
                     c.database_id.as_deref(),
@@ -192,9 +205,9 @@ impl Mirror {
                     trash,
                     data
                 ],
-            ),
-            StreamName::Pages => self.upsert(
-                stream,
+            )?,
+            Table::Pages => self.upsert(
+                table,
                 params![
                     id,
                     c.title.as_deref(),
@@ -209,11 +222,11 @@ impl Mirror {
                     c.url.as_deref(),
                     data
                 ],
-            ),
-            StreamName::Blocks => {
-                let text = block_plain_text(c.payload);
+            )?,
+            Table::Blocks => {
+                let text = block_plain_text(c.kind.as_deref(), c.payload);
                 self.upsert(
-                    stream,
+                    table,
                     params![
                         id,
                         c.page_id.as_deref(),
@@ -226,15 +239,16 @@ impl Mirror {
                         created,
                         edited,
                         trash,
-                        data
+                        data,
+                        c.position
                     ],
-                )
+                )?;
             }
-            StreamName::Comments => {
+            Table::Comments => {
                 let text = rich_text_plain(c.rich_text);
                 let author = c.created_by.as_ref().and_then(|r| r.id.clone());
                 self.upsert(
-                    stream,
+                    table,
                     params![
                         id,
                         c.page_id.as_deref(),
@@ -247,17 +261,33 @@ impl Mirror {
                         edited,
                         data
                     ],
-                )
+                )?;
             }
-        };
-        upserted.map(|()| RecordOutcome::Stored)
+            Table::PageMarkdown => self.upsert(
+                table,
+                params![
+                    id,
+                    c.text_title.as_deref(),
+                    c.markdown.as_deref(),
+                    c.front_matter.as_deref(),
+                    c.block_count,
+                    c.unrendered.map(|u| u.get()),
+                    c.source.as_deref(),
+                    edited,
+                    trash,
+                    c.content_version.as_deref(),
+                    data
+                ],
+            )?,
+        }
+        Ok(RecordOutcome::Stored)
     }
 
-    /// `INSERT … ON CONFLICT(id) DO UPDATE` of one row of a stream's table; `values` follow the
-    /// table's columns (see [`columns`]).
-    fn upsert(&self, stream: StreamName, values: &[&dyn rusqlite::ToSql]) -> Result<()> {
+    /// `INSERT … ON CONFLICT(id) DO UPDATE` of one row of a table; `values` follow the
+    /// table's columns ([`Table::columns`]).
+    fn upsert(&self, table: Table, values: &[&dyn rusqlite::ToSql]) -> Result<()> {
         self.conn
-            .prepare_cached(&self.upserts[stream as usize])?
+            .prepare_cached(&self.upserts[table.index()])?
             .execute(values)?;
         Ok(())
     }
@@ -358,10 +388,10 @@ impl Mirror {
         Ok(())
     }
 
-    /// Row counts of the stream tables.
+    /// Row counts of the record tables.
     pub fn counts(&self) -> Result<Vec<(&'static str, i64)>> {
         let mut v = Vec::new();
-        for table in StreamName::ALL.map(|s| s.as_str()) {
+        for table in Table::ALL.map(Table::name) {
             let n: i64 =
                 self.conn
                     .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;

@@ -1,16 +1,166 @@
-//! The tables of the mirror: one per stream with its typed columns, the state, the run history.
+//! The tables of the mirror: one per stream with its typed columns, the state, the run history,
+//! and the full-text index.
 
 use notion_streams::StreamName;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+///
+/// 1: the stream tables, `sync_state`, `sync_runs`, `meta`. 2: blocks' `position`, the
+/// `page_markdown` table, the full-text index (`page_search`).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The `meta` key marking a file as a mirror of this program, and its value.
 pub(crate) const APPLICATION_KEY: &str = "application";
 /// The value of [`APPLICATION_KEY`].
 pub(crate) const APPLICATION: &str = "notion-source";
 
-pub(crate) const SCHEMA: &str = r#"
+/// A table of the mirror holding the records of one stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Table {
+    /// `users`.
+    Users,
+    /// `databases`.
+    Databases,
+    /// `data_sources`.
+    DataSources,
+    /// `pages`.
+    Pages,
+    /// `blocks`.
+    Blocks,
+    /// `comments`.
+    Comments,
+    /// `page_markdown`: each page as Markdown with front matter.
+    PageMarkdown,
+}
+
+impl Table {
+    /// Every record table, in the order the mirror lists them.
+    pub const ALL: [Table; 7] = [
+        Table::Users,
+        Table::Databases,
+        Table::DataSources,
+        Table::Pages,
+        Table::Blocks,
+        Table::Comments,
+        Table::PageMarkdown,
+    ];
+
+    /// The table's name (the name of the stream it holds).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Users => "users",
+            Table::Databases => "databases",
+            Table::DataSources => "data_sources",
+            Table::Pages => "pages",
+            Table::Blocks => "blocks",
+            Table::Comments => "comments",
+            Table::PageMarkdown => "page_markdown",
+        }
+    }
+
+    /// The table of a stream's records, by the stream's catalog name (`None` for a stream the
+    /// mirror has no table for).
+    pub fn for_stream(stream: StreamName) -> Option<Table> {
+        Table::from_name(stream.as_str())
+    }
+
+    /// The table named `name`.
+    pub fn from_name(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// A small index, for per-table arrays.
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The columns of the table in the order of its upsert's values: `id` first, `raw`, then
+    /// the columns schema 2 added (appended, as the upgrade of a schema-1 file adds them, so a
+    /// new and an upgraded mirror have the same columns in the same order).
+    pub(crate) fn columns(self) -> &'static [&'static str] {
+        match self {
+            Table::Users => &["id", "name", "type", "email", "raw"],
+            Table::Databases => &[
+                "id",
+                "title",
+                "parent_type",
+                "parent_id",
+                "created_time",
+                "last_edited_time",
+                "in_trash",
+                "url",
+                "raw",
+            ],
+            Table::DataSources => &[
+                "id",
+                "database_id",
+                "title",
+                "created_time",
+                "last_edited_time",
+                "in_trash",
+                "raw",
+            ],
+            Table::Pages => &[
+                "id",
+                "title",
+                "parent_type",
+                "parent_id",
+                "data_source_id",
+                "database_id",
+                "created_time",
+                "last_edited_time",
+                "in_trash",
+                "is_archived",
+                "url",
+                "raw",
+            ],
+            Table::Blocks => &[
+                "id",
+                "page_id",
+                "parent_type",
+                "parent_id",
+                "type",
+                "depth",
+                "plain_text",
+                "has_children",
+                "created_time",
+                "last_edited_time",
+                "in_trash",
+                "raw",
+                "position",
+            ],
+            Table::Comments => &[
+                "id",
+                "page_id",
+                "parent_type",
+                "parent_id",
+                "discussion_id",
+                "plain_text",
+                "created_by",
+                "created_time",
+                "last_edited_time",
+                "raw",
+            ],
+            Table::PageMarkdown => &[
+                "id",
+                "title",
+                "markdown",
+                "front_matter",
+                "block_count",
+                "unrendered",
+                "source",
+                "last_edited_time",
+                "in_trash",
+                "content_version",
+                "raw",
+            ],
+        }
+    }
+}
+
+/// The stream tables, the state and the run history.
+pub(crate) const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -69,9 +219,11 @@ CREATE TABLE IF NOT EXISTS blocks (
     created_time     TEXT,
     last_edited_time TEXT,
     in_trash         INTEGER,
-    raw              TEXT NOT NULL
+    raw              TEXT NOT NULL,
+    position         INTEGER
 );
 CREATE INDEX IF NOT EXISTS blocks_page ON blocks (page_id);
+CREATE INDEX IF NOT EXISTS blocks_parent ON blocks (parent_id, position);
 CREATE TABLE IF NOT EXISTS comments (
     id               TEXT PRIMARY KEY,
     page_id          TEXT,
@@ -85,6 +237,19 @@ CREATE TABLE IF NOT EXISTS comments (
     raw              TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS comments_page ON comments (page_id);
+CREATE TABLE IF NOT EXISTS page_markdown (
+    id               TEXT PRIMARY KEY,
+    title            TEXT,
+    markdown         TEXT,
+    front_matter     TEXT,
+    block_count      INTEGER,
+    unrendered       TEXT,
+    source           TEXT,
+    last_edited_time TEXT,
+    in_trash         INTEGER,
+    content_version  TEXT,
+    raw              TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sync_state (
     stream     TEXT PRIMARY KEY,
     state      TEXT NOT NULL,
@@ -101,76 +266,14 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 );
 "#;
 
-/// The columns of a stream's table, `id` first and `raw` last (the order of `upsert` values).
-pub(crate) fn columns(stream: StreamName) -> &'static [&'static str] {
-    match stream {
-        StreamName::Users => &["id", "name", "type", "email", "raw"],
-        StreamName::Databases => &[
-            "id",
-            "title",
-            "parent_type",
-            "parent_id",
-            "created_time",
-            "last_edited_time",
-            "in_trash",
-            "url",
-            "raw",
-        ],
-        StreamName::DataSources => &[
-            "id",
-            "database_id",
-            "title",
-            "created_time",
-            "last_edited_time",
-            "in_trash",
-            "raw",
-        ],
-        StreamName::Pages => &[
-            "id",
-            "title",
-            "parent_type",
-            "parent_id",
-            "data_source_id",
-            "database_id",
-            "created_time",
-            "last_edited_time",
-            "in_trash",
-            "is_archived",
-            "url",
-            "raw",
-        ],
-        StreamName::Blocks => &[
-            "id",
-            "page_id",
-            "parent_type",
-            "parent_id",
-            "type",
-            "depth",
-            "plain_text",
-            "has_children",
-            "created_time",
-            "last_edited_time",
-            "in_trash",
-            "raw",
-        ],
-        StreamName::Comments => &[
-            "id",
-            "page_id",
-            "parent_type",
-            "parent_id",
-            "discussion_id",
-            "plain_text",
-            "created_by",
-            "created_time",
-            "last_edited_time",
-            "raw",
-        ],
-    }
-}
+/// What schema 2 adds to the tables of a schema-1 file, before [`TABLES`] and
+/// [`crate::search::SEARCH`] complete it (columns are appended, in the order [`TABLES`] lists
+/// them).
+pub(crate) const ADDED_IN_2: &[(&str, &str)] = &[("blocks", "position INTEGER")];
 
-/// The upsert statement of a stream's table.
-pub(crate) fn upsert_sql(stream: StreamName) -> String {
-    let cols = columns(stream);
+/// The upsert statement of a table.
+pub(crate) fn upsert_sql(table: Table) -> String {
+    let cols = table.columns();
     let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
     let updates: Vec<String> = cols[1..]
         .iter()
@@ -178,21 +281,31 @@ pub(crate) fn upsert_sql(stream: StreamName) -> String {
         .collect();
     format!(
         "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}",
-        stream.as_str(),
+        table.name(),
         cols.join(", "),
         placeholders.join(", "),
         updates.join(", ")
     )
 }
 
-/// The tables and indexes [`SCHEMA`] creates.
-pub(crate) fn schema_objects() -> Vec<&'static str> {
-    let words: Vec<&str> = SCHEMA.split_whitespace().collect();
-    words
-        .windows(2)
-        .filter(|w| w[0] == "EXISTS")
-        .map(|w| w[1])
-        .collect()
+/// The tables, indexes, views and triggers the schema creates (the full-text index's own
+/// tables aside).
+pub(crate) fn schema_objects() -> Vec<String> {
+    [
+        TABLES.to_owned(),
+        crate::search::SEARCH.to_owned(),
+        crate::search::triggers(),
+    ]
+    .iter()
+    .flat_map(|sql| {
+        let words: Vec<&str> = sql.split_whitespace().collect();
+        words
+            .windows(4)
+            .filter(|w| w[..3] == ["IF", "NOT", "EXISTS"])
+            .map(|w| w[3].to_owned())
+            .collect::<Vec<_>>()
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -200,18 +313,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schema_objects_are_every_table_and_index() {
+    fn schema_objects_are_every_table_index_view_and_trigger() {
         let objects = schema_objects();
         for name in [
             "meta",
             "users",
             "pages",
             "blocks_page",
+            "blocks_parent",
+            "page_markdown",
             "sync_state",
             "sync_runs",
+            "search_docs",
+            "search_content",
+            "page_search",
+            "pages_search_before_insert",
+            "page_markdown_search_after_delete",
         ] {
-            assert!(objects.contains(&name), "{name}: {objects:?}");
+            assert!(objects.iter().any(|o| o == name), "{name}: {objects:?}");
         }
-        assert_eq!(objects.len(), 12, "{objects:?}");
+        let unique: std::collections::BTreeSet<_> = objects.iter().collect();
+        assert_eq!(unique.len(), objects.len(), "{objects:?}");
+    }
+
+    #[test]
+    fn every_table_is_named_after_its_stream() {
+        for stream in StreamName::ALL {
+            assert_eq!(
+                Table::for_stream(stream).map(Table::name),
+                Some(stream.as_str())
+            );
+        }
+        assert_eq!(Table::from_name("page_markdown"), Some(Table::PageMarkdown));
+        for (i, t) in Table::ALL.into_iter().enumerate() {
+            assert_eq!(t.index(), i);
+            assert_eq!(t.columns()[0], "id");
+            assert!(TABLES.contains(&format!("CREATE TABLE IF NOT EXISTS {} (", t.name())));
+            for c in t.columns() {
+                assert!(TABLES.contains(&format!("    {c} ")), "{c}");
+            }
+        }
     }
 }
