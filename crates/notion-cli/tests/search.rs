@@ -178,6 +178,31 @@ async fn search_prints_the_best_pages_with_their_path_and_explains_errors() {
     assert!(r.stdout.contains("«Safety» «audit»"), "{}", r.stdout);
     assert!(r.stdout.contains("\n2. Safety audit 20"), "{}", r.stdout);
 
+    // A word of a page's body only (the page_markdown stream's Markdown): its words are shown.
+    let r = search(&["idle seconds"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.lines().take(2).collect::<Vec<_>>(),
+        ["1. Opportunity charging", "   in Projects"],
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("Charge during «idle» «seconds» between picks"),
+        "{}",
+        r.stdout
+    );
+    let conn = Connection::open(&db).unwrap();
+    let titles_with_idle: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pages WHERE title LIKE '%idle%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(titles_with_idle, 0, "found by its body, not its title");
+
     // A child page: the path names its parent pages.
     let r = search(&["title:\"first week\"", "--limit", "1"]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -20,7 +20,7 @@ pub(crate) fn create_or_upgrade(conn: &Connection, from: Option<i64>) -> Result<
     if upgrade {
         for (table, column) in ADDED_IN_2 {
             let name = column.split_whitespace().next().unwrap_or_default();
-            if !has_column(conn, table, name)? {
+            if has_table(conn, table)? && !has_column(conn, table, name)? {
                 conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))?;
             }
         }
@@ -43,6 +43,14 @@ pub(crate) fn create_or_upgrade(conn: &Connection, from: Option<i64>) -> Result<
     Ok(())
 }
 
+fn has_table(conn: &Connection, table: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+        [table],
+        |r| r.get(0),
+    )?)
+}
+
 fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
     let mut st = conn.prepare(&format!("PRAGMA table_info({table})"))?;
     let names = st.query_map([], |r| r.get::<_, String>(1))?;
@@ -56,7 +64,10 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
 
 /// Fills what schema 2 adds from the records already stored, as a sync of them would have.
 fn backfill(conn: &Connection) -> Result<()> {
-    conn.execute_batch("UPDATE blocks SET position = json_extract(raw, '$._position');")?;
+    conn.execute_batch(
+        "UPDATE blocks SET position = json_extract(raw, '$._position');
+         UPDATE page_markdown SET in_trash = json_extract(raw, '$.in_trash');",
+    )?;
     // Blocks' plain text as this version writes it (table cells separated, captions, …).
     let mut after = i64::MIN;
     loop {

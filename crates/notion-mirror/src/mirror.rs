@@ -274,9 +274,9 @@ impl Mirror {
                     c.unrendered.map(|u| u.get()),
                     c.source.as_deref(),
                     edited,
-                    trash,
                     c.content_version.as_deref(),
-                    data
+                    data,
+                    trash
                 ],
             )?,
         }

@@ -151,9 +151,9 @@ impl Table {
                 "unrendered",
                 "source",
                 "last_edited_time",
-                "in_trash",
                 "content_version",
                 "raw",
+                "in_trash",
             ],
         }
     }
@@ -246,9 +246,9 @@ CREATE TABLE IF NOT EXISTS page_markdown (
     unrendered       TEXT,
     source           TEXT,
     last_edited_time TEXT,
-    in_trash         INTEGER,
     content_version  TEXT,
-    raw              TEXT NOT NULL
+    raw              TEXT NOT NULL,
+    in_trash         INTEGER
 );
 CREATE TABLE IF NOT EXISTS sync_state (
     stream     TEXT PRIMARY KEY,
@@ -268,8 +268,12 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 
 /// What schema 2 adds to the tables of a schema-1 file, before [`TABLES`] and
 /// [`crate::search::SEARCH`] complete it (columns are appended, in the order [`TABLES`] lists
-/// them).
-pub(crate) const ADDED_IN_2: &[(&str, &str)] = &[("blocks", "position INTEGER")];
+/// them). A table a schema-1 file does not have is created whole by [`TABLES`]
+/// (`page_markdown` came late in schema 1).
+pub(crate) const ADDED_IN_2: &[(&str, &str)] = &[
+    ("blocks", "position INTEGER"),
+    ("page_markdown", "in_trash INTEGER"),
+];
 
 /// The upsert statement of a table.
 pub(crate) fn upsert_sql(table: Table) -> String {

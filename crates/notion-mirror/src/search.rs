@@ -2,9 +2,10 @@
 //! with `pages` and `page_markdown` by triggers, and the read-only [`Search`] over it.
 //!
 //! The index is an external-content FTS5 table (`page_search`) over the view `search_content`:
-//! one document per page in `search_docs` (its `docid` is the document's rowid), titled from
-//! `pages.title` (else `page_markdown.title`), with `page_markdown.markdown` as its body. A
-//! page in the trash, or in neither table, has no document. Triggers on both tables take a
+//! one document per page in `search_docs` (its `docid` is the document's rowid), with three
+//! columns: `title` (`pages.title`, else `page_markdown.title`), `body` (the Markdown after its
+//! front matter) and `front_matter` (the page's id, title, URL, times and properties as YAML).
+//! A page in the trash, or in neither table, has no document. Triggers on both tables take a
 //! page's document out of the index with the values it was indexed with *before* a row
 //! changes, and put it back *after*, so every write — upserts, tombstones, the content a page
 //! lost, a full refresh's sweep — keeps the index exact, inside the writer's transaction.
@@ -20,8 +21,8 @@ use crate::schema::SCHEMA_VERSION;
 
 /// Takes page `$X`'s document out of the index (with the values it was indexed with).
 const UNINDEX: &str = "
-    INSERT INTO page_search (page_search, rowid, title, body)
-        SELECT 'delete', docid, title, body FROM search_content WHERE page_id = $X;
+    INSERT INTO page_search (page_search, rowid, title, body, front_matter)
+        SELECT 'delete', docid, title, body, front_matter FROM search_content WHERE page_id = $X;
     DELETE FROM search_docs WHERE page_id = $X;";
 
 /// Indexes page `$X` if it is in `pages` or `page_markdown` and not in the trash.
@@ -32,8 +33,8 @@ const INDEX: &str = "
           AND NOT EXISTS (SELECT 1 FROM pages WHERE id = $X AND in_trash = 1)
           AND NOT EXISTS (SELECT 1 FROM page_markdown WHERE id = $X AND in_trash = 1)
           AND NOT EXISTS (SELECT 1 FROM search_docs WHERE page_id = $X);
-    INSERT INTO page_search (rowid, title, body)
-        SELECT docid, title, body FROM search_content WHERE page_id = $X;";
+    INSERT INTO page_search (rowid, title, body, front_matter)
+        SELECT docid, title, body, front_matter FROM search_content WHERE page_id = $X;";
 
 /// The index's tables and view (the triggers are in [`triggers`]).
 pub(crate) const SEARCH: &str = r#"
@@ -44,12 +45,18 @@ CREATE TABLE IF NOT EXISTS search_docs (
 CREATE VIEW IF NOT EXISTS search_content AS
 SELECT d.docid AS docid, d.page_id AS page_id,
        COALESCE(p.title, m.title, '') AS title,
-       COALESCE(m.markdown, '') AS body
+       CASE WHEN m.markdown IS NULL THEN ''
+            WHEN COALESCE(m.front_matter, '') != ''
+                 AND substr(m.markdown, 1, length(m.front_matter) + 8)
+                     = '---' || char(10) || m.front_matter || '---' || char(10)
+            THEN substr(m.markdown, length(m.front_matter) + 9)
+            ELSE m.markdown END AS body,
+       COALESCE(m.front_matter, '') AS front_matter
 FROM search_docs d
 LEFT JOIN pages p ON p.id = d.page_id
 LEFT JOIN page_markdown m ON m.id = d.page_id;
 CREATE VIRTUAL TABLE IF NOT EXISTS page_search USING fts5(
-    title, body,
+    title, body, front_matter,
     content = 'search_content', content_rowid = 'docid',
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -69,7 +76,10 @@ pub(crate) fn triggers() -> String {
     // The columns the document is made of: when none changes, nothing is re-indexed.
     for (table, watched) in [
         ("pages", &["title", "in_trash"][..]),
-        ("page_markdown", &["title", "markdown", "in_trash"][..]),
+        (
+            "page_markdown",
+            &["title", "markdown", "front_matter", "in_trash"][..],
+        ),
     ] {
         let changed = watched
             .iter()
@@ -136,7 +146,8 @@ pub struct Hit {
     pub snippet: String,
     /// The page's URL, when the mirror has it.
     pub url: Option<String>,
-    /// The bm25 score (lower is better; matches in the title weigh ten times more).
+    /// The bm25 score (lower is better; a match in the title weighs ten times one in the body,
+    /// one in the front matter twice).
     pub score: f64,
 }
 
@@ -194,32 +205,46 @@ impl Search {
     }
 
     /// The pages best matching `query` (FTS5 query syntax: words, `"a phrase"`, `word*`,
-    /// `AND`/`OR`/`NOT`, `title:word`), best first, at most `limit`. A query FTS5 cannot parse
-    /// is [`Error::InvalidQuery`].
+    /// `AND`/`OR`/`NOT`, `title:word`, `body:word`, `front_matter:word`), best first, at most
+    /// `limit`. The snippet comes from the body when a word matches there. A query FTS5 cannot
+    /// parse is [`Error::InvalidQuery`].
     pub fn pages(&self, query: &str, limit: usize, highlight: &Highlight) -> Result<Vec<Hit>> {
+        // The best documents first, then snippets of those only.
         let mut st = self.conn.prepare(
-            "SELECT d.page_id, COALESCE(p.title, m.title, ''), p.url,
+            "WITH top AS (
+                 SELECT s.rowid AS docid, d.page_id AS page_id,
+                        bm25(page_search, 10.0, 1.0, 2.0) AS score
+                 FROM page_search s JOIN search_docs d ON d.docid = s.rowid
+                 WHERE page_search MATCH ?1
+                 ORDER BY score, d.page_id LIMIT ?4)
+             SELECT top.page_id, COALESCE(p.title, m.title, ''), p.url,
+                    snippet(page_search, 1, ?2, ?3, '…', 16),
                     snippet(page_search, -1, ?2, ?3, '…', 16),
-                    bm25(page_search, 10.0, 1.0) AS score
-             FROM page_search s
-             JOIN search_docs d ON d.docid = s.rowid
-             LEFT JOIN pages p ON p.id = d.page_id
-             LEFT JOIN page_markdown m ON m.id = d.page_id
+                    top.score
+             FROM page_search JOIN top ON top.docid = page_search.rowid
+             LEFT JOIN pages p ON p.id = top.page_id
+             LEFT JOIN page_markdown m ON m.id = top.page_id
              WHERE page_search MATCH ?1
-             ORDER BY score, d.page_id
-             LIMIT ?4",
+             ORDER BY top.score, top.page_id",
         )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = st
             .query_map(
                 params![query, highlight.open, highlight.close, limit],
                 |r| {
+                    // The body's words around a match, else wherever the match is.
+                    let body: Option<String> = r.get(3)?;
+                    let any: Option<String> = r.get(4)?;
+                    let snippet = body
+                        .filter(|s| s.contains(&highlight.open))
+                        .or(any)
+                        .unwrap_or_default();
                     Ok(Hit {
                         id: r.get(0)?,
                         title: r.get(1)?,
                         url: r.get(2)?,
-                        snippet: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                        score: r.get(4)?,
+                        snippet,
+                        score: r.get(5)?,
                         path: Vec::new(),
                     })
                 },

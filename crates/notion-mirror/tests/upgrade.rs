@@ -47,11 +47,47 @@ fn records() -> Vec<(Table, String)> {
     ]
 }
 
+/// The `page_markdown` table of the last schema-1 mirrors.
+const PAGE_MARKDOWN_1: &str = "CREATE TABLE IF NOT EXISTS page_markdown (
+    id               TEXT PRIMARY KEY,
+    title            TEXT,
+    markdown         TEXT,
+    front_matter     TEXT,
+    block_count      INTEGER,
+    unrendered       TEXT,
+    source           TEXT,
+    last_edited_time TEXT,
+    content_version  TEXT,
+    raw              TEXT NOT NULL
+);";
+
+fn page_markdown() -> String {
+    json!({"object": "page_markdown", "id": "p1", "title": "Fleet dashboard",
+        "markdown": "---\nid: \"p1\"\n---\n\nRobots at the dock.\n", "front_matter": "id: \"p1\"\n",
+        "in_trash": false, "last_edited_time": "2026-01-01T00:00:00.000Z", "_block_count": 3,
+        "_unrendered": [], "_source": "blocks", "_content_version": "2026-01-02T00:00:00.000Z"})
+    .to_string()
+}
+
 /// A schema-1 mirror of [`records`], as that version wrote it (its plain text of a table row
-/// ran the cells together and left captions out).
-fn write_schema_1(path: &Path) {
+/// ran the cells together and left captions out); the last schema-1 mirrors also had a
+/// `page_markdown` table (`with_markdown`).
+fn write_schema_1(path: &Path, with_markdown: bool) {
     let conn = Connection::open(path).unwrap();
     conn.execute_batch(SCHEMA_1).unwrap();
+    if with_markdown {
+        conn.execute_batch(PAGE_MARKDOWN_1).unwrap();
+        conn.execute(
+            "INSERT INTO page_markdown VALUES ('p1', 'Fleet dashboard', ?1, ?2, 3, '[]', 'blocks',
+             '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', ?3)",
+            rusqlite::params![
+                "---\nid: \"p1\"\n---\n\nRobots at the dock.\n",
+                "id: \"p1\"\n",
+                page_markdown()
+            ],
+        )
+        .unwrap();
+    }
     conn.execute_batch(
         "INSERT INTO meta VALUES ('schema_version', '1'), ('application', 'notion-source');
          INSERT INTO sync_state VALUES ('pages', '{\"last_edited_time\":\"2026-01-01T00:00:00.000Z\"}', '2026-01-02T00:00:00Z');
@@ -121,9 +157,18 @@ fn objects(path: &Path) -> Vec<(String, String, String, Option<String>)> {
 
 #[test]
 fn a_schema_1_mirror_is_upgraded_to_what_a_new_mirror_of_its_records_holds() {
+    upgrade(false);
+}
+
+#[test]
+fn a_schema_1_mirror_with_page_markdown_is_upgraded_to_what_a_new_mirror_holds() {
+    upgrade(true);
+}
+
+fn upgrade(with_markdown: bool) {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.db");
-    write_schema_1(&old);
+    write_schema_1(&old, with_markdown);
     let mirror = Mirror::open(&old).unwrap();
     assert_eq!(mirror.schema_version().unwrap(), SCHEMA_VERSION);
     let state = mirror.load_state().unwrap();
@@ -138,7 +183,11 @@ fn a_schema_1_mirror_is_upgraded_to_what_a_new_mirror_of_its_records_holds() {
 
     let new = dir.path().join("new.db");
     let mut mirror = Mirror::open(&new).unwrap();
-    for (table, record) in records() {
+    let mut all = records();
+    if with_markdown {
+        all.push((Table::PageMarkdown, page_markdown()));
+    }
+    for (table, record) in all {
         assert_eq!(
             mirror.record_in(table, &record).unwrap(),
             RecordOutcome::Stored
@@ -218,6 +267,11 @@ fn a_schema_1_mirror_is_upgraded_to_what_a_new_mirror_of_its_records_holds() {
         hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
         ["p1"]
     );
+    let by_body = Search::open(&old)
+        .unwrap()
+        .pages("dock", 10, &Highlight::default())
+        .unwrap();
+    assert_eq!(by_body.len(), usize::from(with_markdown));
     conn.execute(
         "INSERT INTO page_search (page_search, rank) VALUES ('integrity-check', 1)",
         [],
@@ -234,7 +288,7 @@ fn a_schema_1_mirror_is_upgraded_to_what_a_new_mirror_of_its_records_holds() {
 fn an_upgrade_that_fails_leaves_the_schema_1_mirror_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    write_schema_1(&path);
+    write_schema_1(&path, true);
     // Something in the file makes the upgrade fail half-way (after columns were added and
     // tables created).
     Connection::open(&path)
