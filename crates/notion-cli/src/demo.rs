@@ -13,7 +13,7 @@ use crate::sync::{SyncJob, run_job};
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
 
 /// The example queries the demo prints and runs.
-pub(crate) const EXAMPLE_QUERIES: [(&str, &str); 2] = [
+pub(crate) const EXAMPLE_QUERIES: [(&str, &str); 3] = [
     (
         "Pages edited most recently",
         "SELECT title, last_edited_time FROM pages ORDER BY last_edited_time DESC, title LIMIT 5;",
@@ -22,6 +22,11 @@ pub(crate) const EXAMPLE_QUERIES: [(&str, &str); 2] = [
         "Pages with the most blocks",
         "SELECT p.title, COUNT(*) AS blocks FROM blocks b JOIN pages p ON p.id = b.page_id \
          GROUP BY p.id ORDER BY blocks DESC, p.title LIMIT 5;",
+    ),
+    (
+        "Projects by status (the typed view of the Projects data source)",
+        "SELECT status, COUNT(*) AS projects, SUM(budget) AS budget FROM ds_projects \
+         GROUP BY status ORDER BY projects DESC, status;",
     ),
 ];
 

@@ -5,7 +5,9 @@
 //! query (ids, parent, type, title or plain text, a block's position among its siblings, times,
 //! `in_trash`). A block's plain text is `notion_markdown`'s. `sync_state` holds the connector's
 //! state and `sync_runs` the history of runs. An FTS5 index of every page's title and
-//! Markdown, kept in step by triggers, answers [`Search`] (read-only).
+//! Markdown, kept in step by triggers, answers [`Search`] (read-only). Each data source has a
+//! typed view (`ds_<title>`, a column per property; [`Mirror::views`]), re-created in the
+//! transaction that changes its schema.
 //!
 //! [`Mirror::open`] creates a mirror in a new or empty file and opens one it wrote before (a
 //! marker in `meta`), upgrading a mirror of an earlier schema in one transaction; any other
@@ -53,8 +55,10 @@ mod migrate;
 mod mirror;
 mod schema;
 pub mod search;
+mod views;
 
 pub use error::{Error, Result};
 pub use mirror::{Mirror, RecordOutcome};
 pub use schema::{SCHEMA_VERSION, Table};
 pub use search::{Highlight, Hit, Search};
+pub use views::View;

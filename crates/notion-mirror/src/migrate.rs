@@ -90,5 +90,10 @@ fn backfill(conn: &Connection) -> Result<()> {
         }
     }
     search::rebuild(conn)?;
+    let data_sources = conn
+        .prepare("SELECT id FROM data_sources")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    crate::views::refresh(conn, &data_sources)?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! Records and the state that covers them are committed in one transaction, so a sync killed at
 //! any point and run again ends with the same content as an uninterrupted one.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use notion_streams::shape::RawObject;
@@ -17,6 +18,7 @@ use crate::migrate;
 use crate::schema::{
     APPLICATION, APPLICATION_KEY, SCHEMA_VERSION, Table, schema_objects, upsert_sql,
 };
+use crate::views::{self, View};
 
 /// The SQLite mirror.
 pub struct Mirror {
@@ -24,6 +26,9 @@ pub struct Mirror {
     in_transaction: bool,
     /// The upsert statement of each table.
     upserts: Vec<String>,
+    /// Data sources written in the open transaction: their views are brought up to date before
+    /// it commits.
+    changed_data_sources: BTreeSet<String>,
 }
 
 /// What became of a record given to [`Mirror::record`].
@@ -72,12 +77,18 @@ pub(crate) fn inspect(conn: &Connection) -> Result<Found> {
         let application = meta(APPLICATION_KEY);
         let version = meta("schema_version").and_then(|v| v.parse::<i64>().ok());
         // Mirrors written before the marker existed hold our tables only (with the search
-        // index's own tables).
+        // index's own tables and the typed views).
         let ours = schema_objects();
+        let views: Vec<String> = conn
+            .prepare("SELECT view_name FROM data_source_views")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .unwrap_or_default();
         let unmarked_mirror = application.is_none()
-            && names
-                .iter()
-                .all(|n| ours.contains(n) || crate::search::SHADOW_TABLES.contains(&n.as_str()));
+            && names.iter().all(|n| {
+                ours.contains(n)
+                    || crate::search::SHADOW_TABLES.contains(&n.as_str())
+                    || views.contains(n)
+            });
         if (application.as_deref() == Some(APPLICATION) || unmarked_mirror)
             && let Some(version) = version
         {
@@ -124,6 +135,7 @@ impl Mirror {
             conn,
             in_transaction: false,
             upserts: Table::ALL.iter().map(|t| upsert_sql(*t)).collect(),
+            changed_data_sources: BTreeSet::new(),
         })
     }
 
@@ -194,18 +206,21 @@ impl Mirror {
                     data
                 ],
             )?,
-            Table::DataSources => self.upsert(
-                table,
-                params![
-                    id,
-                    c.database_id.as_deref(),
-                    c.title.as_deref(),
-                    created,
-                    edited,
-                    trash,
-                    data
-                ],
-            )?,
+            Table::DataSources => {
+                self.upsert(
+                    table,
+                    params![
+                        id,
+                        c.database_id.as_deref(),
+                        c.title.as_deref(),
+                        created,
+                        edited,
+                        trash,
+                        data
+                    ],
+                )?;
+                self.changed_data_sources.insert(id.to_owned());
+            }
             Table::Pages => self.upsert(
                 table,
                 params![
@@ -309,9 +324,14 @@ impl Mirror {
         Ok(())
     }
 
-    /// Commits the open transaction.
+    /// Brings the typed views of the data sources written in the open transaction up to date,
+    /// then commits it.
     pub fn commit(&mut self) -> Result<()> {
         if self.in_transaction {
+            if !self.changed_data_sources.is_empty() {
+                views::refresh(&self.conn, &self.changed_data_sources)?;
+                self.changed_data_sources.clear();
+            }
             self.conn.execute_batch("COMMIT")?;
             self.in_transaction = false;
         }
@@ -324,6 +344,7 @@ impl Mirror {
             self.conn.execute_batch("ROLLBACK")?;
             self.in_transaction = false;
         }
+        self.changed_data_sources.clear();
         Ok(())
     }
 
@@ -398,5 +419,10 @@ impl Mirror {
             v.push((table, n));
         }
         Ok(v)
+    }
+
+    /// The typed views of the data sources, by name.
+    pub fn views(&self) -> Result<Vec<View>> {
+        views::list(&self.conn)
     }
 }

@@ -1,12 +1,13 @@
 //! The tables of the mirror: one per stream with its typed columns, the state, the run history,
-//! and the full-text index.
+//! the full-text index and the typed views' mapping.
 
 use notion_streams::StreamName;
 
 /// The schema version this build writes.
 ///
 /// 1: the stream tables, `sync_state`, `sync_runs`, `meta`. 2: blocks' `position`, the
-/// `page_markdown` table, the full-text index (`page_search`).
+/// `page_markdown` table, the full-text index (`page_search`), the typed views' tables
+/// (`data_source_views`, `data_source_columns`).
 pub const SCHEMA_VERSION: i64 = 2;
 
 /// The `meta` key marking a file as a mirror of this program, and its value.
@@ -264,6 +265,21 @@ CREATE TABLE IF NOT EXISTS sync_runs (
     summary     TEXT,
     error       TEXT
 );
+CREATE TABLE IF NOT EXISTS data_source_views (
+    data_source_id TEXT PRIMARY KEY,
+    view_name      TEXT NOT NULL UNIQUE,
+    title          TEXT
+);
+CREATE TABLE IF NOT EXISTS data_source_columns (
+    data_source_id TEXT NOT NULL,
+    property_id    TEXT NOT NULL,
+    property_name  TEXT NOT NULL,
+    property_type  TEXT NOT NULL,
+    column_name    TEXT NOT NULL,
+    end_column     TEXT,
+    position       INTEGER NOT NULL,
+    PRIMARY KEY (data_source_id, property_id)
+);
 "#;
 
 /// What schema 2 adds to the tables of a schema-1 file, before [`TABLES`] and
@@ -331,6 +347,8 @@ mod tests {
             "search_docs",
             "search_content",
             "page_search",
+            "data_source_views",
+            "data_source_columns",
             "pages_search_before_insert",
             "page_markdown_search_after_delete",
         ] {

@@ -37,7 +37,11 @@ fn records() -> Vec<(Table, String)> {
     let comment = json!({"object": "comment", "id": "c1", "discussion_id": "d1",
         "rich_text": text("Looks good"), "parent": {"type": "page_id", "page_id": "p1"},
         "_page_id": "p1"});
+    let data_source = json!({"object": "data_source", "id": "ds1", "_title": "Fleet",
+        "_database_id": "db1", "properties": {"Name": {"id": "title", "type": "title", "title": {}},
+        "Speed": {"id": "sp", "type": "number", "number": {}}}});
     vec![
+        (Table::DataSources, data_source.to_string()),
         (Table::Pages, page.to_string()),
         (Table::Pages, trashed.to_string()),
         (Table::Blocks, table.to_string()),
@@ -110,6 +114,10 @@ fn write_schema_1(path: &Path, with_markdown: bool) {
                     v["parent"]["page_id"].as_str().or(v["parent"]["block_id"].as_str()),
                     v["type"].as_str(), v["_depth"].as_i64(),
                     if v["type"] == "table_row" { "Scout2.0 m/s" } else { "" }, record],
+            ),
+            Table::DataSources => conn.execute(
+                "INSERT INTO data_sources (id, database_id, title, raw) VALUES ('ds1', 'db1', 'Fleet', ?1)",
+                [record],
             ),
             _ => conn.execute(
                 "INSERT INTO comments (id, page_id, parent_type, parent_id, discussion_id, plain_text, raw)
@@ -277,6 +285,15 @@ fn upgrade(with_markdown: bool) {
         [],
     )
     .unwrap();
+    // The data source's view.
+    let speed: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('ds_fleet')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(speed[5..], ["name", "speed"]);
     // The run history is kept.
     let runs: i64 = conn
         .query_row("SELECT COUNT(*) FROM sync_runs", [], |r| r.get(0))

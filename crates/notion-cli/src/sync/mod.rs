@@ -20,7 +20,7 @@ use crate::airbyte::load_settings;
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
 use notion_mirror::{Error as MirrorError, Mirror, RecordOutcome};
 use progress::Progress;
-use summary::{StreamError, Summary, tenths};
+use summary::{StreamError, Summary, ViewSummary, tenths};
 
 /// Arguments of `sync`.
 #[derive(Debug, Args)]
@@ -291,6 +291,16 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     };
     summary.records = progress.records_by_stream();
     summary.rows = mirror.counts().unwrap_or_default().into_iter().collect();
+    summary.views = mirror
+        .views()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| ViewSummary {
+            name: v.name,
+            data_source: v.title,
+            rows: v.rows,
+        })
+        .collect();
     summary.requests = http.requests;
     summary.retries = http.retries;
     summary.rate_limited = http.rate_limited;
