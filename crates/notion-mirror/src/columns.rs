@@ -1,5 +1,5 @@
 //! The typed columns of a record, read from its raw JSON: ids, parent, times, titles, plain
-//! text and versions.
+//! text, versions and tombstones.
 
 use std::borrow::Cow;
 
@@ -38,6 +38,8 @@ pub(crate) struct Columns<'a> {
     pub(crate) depth: Option<i64>,
     pub(crate) position: Option<i64>,
     pub(crate) content_version: Option<Cow<'a, str>>,
+    /// `_ab_cdc_deleted_at`: set on a tombstone.
+    pub(crate) deleted_at: Option<Cow<'a, str>>,
     pub(crate) markdown: Option<Cow<'a, str>>,
     pub(crate) front_matter: Option<Cow<'a, str>>,
     pub(crate) block_count: Option<i64>,
@@ -74,6 +76,7 @@ impl<'a> Columns<'a> {
             depth: obj.parse_member("_depth"),
             position: obj.parse_member("_position"),
             content_version: obj.str("_content_version"),
+            deleted_at: obj.str("_ab_cdc_deleted_at"),
             markdown: obj.str("markdown"),
             front_matter: obj.str("front_matter"),
             block_count: obj.parse_member("_block_count"),
@@ -262,7 +265,7 @@ mod tests {
     fn columns_are_read_from_top_level_members() {
         let rec = r#"{"id":"p","object":"page","parent":{"type":"data_source_id","data_source_id":"d","database_id":"x"},
             "in_trash":false,"archived":true,"_title":"T \"q\"","_depth":3,"_position":7,"created_by":{"id":"u"},
-            "_content_version":"2026-11-02T09:00:03.000Z"}"#;
+            "_content_version":"2026-11-02T09:00:03.000Z","_ab_cdc_deleted_at":null}"#;
         let obj = RawObject::parse(rec).unwrap();
         let c = Columns::read(&obj);
         assert_eq!(c.id.as_deref(), Some("p"));
@@ -275,6 +278,7 @@ mod tests {
             c.content_version.as_deref(),
             Some("2026-11-02T09:00:03.000Z")
         );
+        assert_eq!(c.deleted_at, None);
         assert_eq!(c.created_by.and_then(|r| r.id).as_deref(), Some("u"));
         assert_eq!(
             rich_text_plain(Some(

@@ -9,6 +9,11 @@
 //! typed view (`ds_<title>`, a column per property; [`Mirror::views`]), re-created in the
 //! transaction that changes its schema.
 //!
+//! Rows gone from Notion are deleted: a tombstone record (`_ab_cdc_deleted_at`) deletes its row
+//! (a page's with its content), [`Mirror::page_content`] the blocks and comments a re-read page
+//! no longer has, [`Mirror::sweep`] what a successful full read did not see. Deletions are
+//! counted ([`Mirror::deletions`]) once committed.
+//!
 //! [`Mirror::open`] creates a mirror in a new or empty file and opens one it wrote before (a
 //! marker in `meta`), upgrading a mirror of an earlier schema in one transaction; any other
 //! file is refused untouched. Records are upserted inside a
@@ -58,7 +63,7 @@ pub mod search;
 mod views;
 
 pub use error::{Error, Result};
-pub use mirror::{Mirror, RecordOutcome};
+pub use mirror::{Deletions, Mirror, RecordOutcome};
 pub use schema::{SCHEMA_VERSION, Table};
 pub use search::{Highlight, Hit, Search};
 pub use views::View;

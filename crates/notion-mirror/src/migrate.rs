@@ -65,7 +65,10 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
 /// Fills what schema 2 adds from the records already stored, as a sync of them would have.
 fn backfill(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "UPDATE blocks SET position = json_extract(raw, '$._position');
+        "UPDATE blocks SET position = json_extract(raw, '$._position'),
+                           content_version = json_extract(raw, '$._content_version');
+         UPDATE pages SET content_version = json_extract(raw, '$._content_version');
+         UPDATE comments SET content_version = json_extract(raw, '$._content_version');
          UPDATE page_markdown SET in_trash = json_extract(raw, '$.in_trash');",
     )?;
     // Blocks' plain text as this version writes it (table cells separated, captions, …).

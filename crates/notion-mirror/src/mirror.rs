@@ -2,7 +2,9 @@
 //!
 //! Records are upserted by primary key with their raw JSON and the typed columns people query.
 //! Records and the state that covers them are committed in one transaction, so a sync killed at
-//! any point and run again ends with the same content as an uninterrupted one.
+//! any point and run again ends with the same content as an uninterrupted one. Deletions —
+//! tombstones, the content a re-read page no longer has, a full refresh's sweep — happen in
+//! the transaction of the records around them, and are counted per table.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -26,9 +28,15 @@ pub struct Mirror {
     in_transaction: bool,
     /// The upsert statement of each table.
     upserts: Vec<String>,
-    /// Data sources written in the open transaction: their views are brought up to date before
-    /// it commits.
+    /// The run records are written for (their `run_id`).
+    run: Option<i64>,
+    /// Data sources written or deleted in the open transaction: their views are brought up to
+    /// date before it commits.
     changed_data_sources: BTreeSet<String>,
+    /// Rows deleted in the open transaction.
+    pending: Deletions,
+    /// Rows deleted in committed transactions since the mirror was opened.
+    committed: Deletions,
 }
 
 /// What became of a record given to [`Mirror::record`].
@@ -38,10 +46,56 @@ pub struct Mirror {
 pub enum RecordOutcome {
     /// Upserted into its stream's table.
     Stored,
+    /// A tombstone (`_ab_cdc_deleted_at` set): the object's row was deleted, with what belongs
+    /// to it (a page's blocks, comments and Markdown; a data source's view).
+    Deleted,
     /// Not stored, for the reason given: the record is not a JSON object, or has no non-empty
     /// string `id` (its primary key), or its stream has no table. Count and report it; it is
     /// not silently dropped.
     NotStored(&'static str),
+}
+
+/// Rows deleted, by table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deletions([u64; Table::ALL.len()]);
+
+impl Deletions {
+    /// Rows deleted from `table`.
+    pub fn get(&self, table: Table) -> u64 {
+        self.0[table.index()]
+    }
+
+    /// Rows deleted in all.
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// The tables rows were deleted from, with their counts.
+    pub fn iter(&self) -> impl Iterator<Item = (Table, u64)> + '_ {
+        Table::ALL
+            .into_iter()
+            .map(|t| (t, self.get(t)))
+            .filter(|(_, n)| *n > 0)
+    }
+
+    fn add(&mut self, table: Table, n: usize) {
+        self.0[table.index()] += n as u64;
+    }
+
+    fn merge(&mut self, other: &Deletions) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine += theirs;
+        }
+    }
+
+    /// As a JSON object, by table name.
+    pub fn to_json(&self) -> Value {
+        Value::Object(
+            self.iter()
+                .map(|(t, n)| (t.name().to_owned(), Value::from(n)))
+                .collect(),
+        )
+    }
 }
 
 /// What a file holds, before anything is written to it.
@@ -135,7 +189,10 @@ impl Mirror {
             conn,
             in_transaction: false,
             upserts: Table::ALL.iter().map(|t| upsert_sql(*t)).collect(),
+            run: None,
             changed_data_sources: BTreeSet::new(),
+            pending: Deletions::default(),
+            committed: Deletions::default(),
         })
     }
 
@@ -157,8 +214,9 @@ impl Mirror {
         Ok(())
     }
 
-    /// Upserts a record of `stream` into the stream's table (within the open transaction). A
-    /// record without a primary key is not stored, and says so.
+    /// Writes a record of `stream` (within the open transaction): upserts it into the stream's
+    /// table, or for a tombstone deletes its row. A record without a primary key is not
+    /// stored, and says so.
     pub fn record(&mut self, stream: StreamName, data: &str) -> Result<RecordOutcome> {
         match Table::for_stream(stream) {
             Some(table) => self.record_in(table, data),
@@ -179,17 +237,23 @@ impl Mirror {
         let Some(id) = c.id.as_deref().filter(|id| !id.is_empty()) else {
             return Ok(RecordOutcome::NotStored("it has no string `id`"));
         };
+        if c.deleted_at.is_some() {
+            self.delete(table, id)?;
+            return Ok(RecordOutcome::Deleted);
+        }
         let parent_type = c.parent.as_ref().and_then(|p| p.kind.clone());
         let parent_id = c.parent.as_ref().and_then(Parent::id);
         let trash = trashed(&c);
         let created = c.created_time.as_deref();
         let edited = c.last_edited_time.as_deref();
+        let version = c.content_version.as_deref();
+        let run = self.run;
         match table {
             Table::Users => {
                 let email = c.person.as_ref().and_then(|p| p.email.clone());
                 self.upsert(
                     table,
-                    params![id, c.name.as_deref(), c.kind.as_deref(), email, data],
+                    params![id, c.name.as_deref(), c.kind.as_deref(), email, data, run],
                 )?;
             }
             Table::Databases => self.upsert(
@@ -203,7 +267,8 @@ impl Mirror {
                     edited,
                     trash,
                     c.url.as_deref(),
-                    data
+                    data,
+                    run
                 ],
             )?,
             Table::DataSources => {
@@ -216,7 +281,8 @@ impl Mirror {
                         created,
                         edited,
                         trash,
-                        data
+                        data,
+                        run
                     ],
                 )?;
                 self.changed_data_sources.insert(id.to_owned());
@@ -235,7 +301,9 @@ impl Mirror {
                     trash,
                     c.is_archived,
                     c.url.as_deref(),
-                    data
+                    data,
+                    version,
+                    run
                 ],
             )?,
             Table::Blocks => {
@@ -255,7 +323,9 @@ impl Mirror {
                         edited,
                         trash,
                         data,
-                        c.position
+                        c.position,
+                        version,
+                        run
                     ],
                 )?;
             }
@@ -274,7 +344,9 @@ impl Mirror {
                         author,
                         created,
                         edited,
-                        data
+                        data,
+                        version,
+                        run
                     ],
                 )?;
             }
@@ -289,9 +361,10 @@ impl Mirror {
                     c.unrendered.map(|u| u.get()),
                     c.source.as_deref(),
                     edited,
-                    c.content_version.as_deref(),
+                    version,
                     data,
-                    trash
+                    trash,
+                    run
                 ],
             )?,
         }
@@ -305,6 +378,85 @@ impl Mirror {
             .prepare_cached(&self.upserts[table.index()])?
             .execute(values)?;
         Ok(())
+    }
+
+    /// Deletes an object's row, and what belongs to it: a page's blocks, comments and
+    /// Markdown (its search entry goes with them); a data source's view (at commit).
+    fn delete(&mut self, table: Table, id: &str) -> Result<()> {
+        let n = self.delete_where(table, "id = ?1", id)?;
+        self.pending.add(table, n);
+        match table {
+            Table::Pages => {
+                for (t, column) in [
+                    (Table::Blocks, "page_id"),
+                    (Table::Comments, "page_id"),
+                    (Table::PageMarkdown, "id"),
+                ] {
+                    let n = self.delete_where(t, &format!("{column} = ?1"), id)?;
+                    self.pending.add(t, n);
+                }
+            }
+            Table::DataSources => {
+                self.changed_data_sources.insert(id.to_owned());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn delete_where(&self, table: Table, condition: &str, id: &str) -> Result<usize> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("DELETE FROM {} WHERE {condition}", table.name()))?
+            .execute([id])?)
+    }
+
+    /// A page's content was read completely at content version `version` (the connector's
+    /// `Message::PageContent`): its rows in `tables` (`blocks`, `comments`: those the read
+    /// emitted completely) with an older version, or none, are gone and are deleted (within the
+    /// open transaction). Other tables are left alone. Returns the rows deleted.
+    pub fn page_content(&mut self, page: &str, version: &str, tables: &[Table]) -> Result<u64> {
+        self.begin()?;
+        let mut deleted = 0;
+        for table in [Table::Blocks, Table::Comments] {
+            if !tables.contains(&table) {
+                continue;
+            }
+            let n = self
+                .conn
+                .prepare_cached(&format!(
+                    "DELETE FROM {} WHERE page_id = ?1 AND (content_version IS NULL OR content_version < ?2)",
+                    table.name()
+                ))?
+                .execute([page, version])?;
+            self.pending.add(table, n);
+            deleted += n as u64;
+        }
+        Ok(deleted)
+    }
+
+    /// The end of a successful full read of `tables` in run `run`: their rows the run did not
+    /// write are no longer in Notion and are deleted (with what belongs to them, as for a
+    /// tombstone), in one transaction. Returns the rows deleted.
+    pub fn sweep(&mut self, run: i64, tables: &[Table]) -> Result<Deletions> {
+        self.commit()?;
+        self.begin()?;
+        for table in tables {
+            let stale: Vec<String> = self
+                .conn
+                .prepare(&format!(
+                    "SELECT id FROM {} WHERE run_id IS NOT ?1",
+                    table.name()
+                ))?
+                .query_map([run], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for id in stale {
+                self.delete(*table, &id)?;
+            }
+        }
+        let swept = self.pending;
+        self.commit()?;
+        Ok(swept)
     }
 
     /// Stores a stream's state (within the open transaction, with every record before it; the
@@ -334,18 +486,26 @@ impl Mirror {
             }
             self.conn.execute_batch("COMMIT")?;
             self.in_transaction = false;
+            let pending = std::mem::take(&mut self.pending);
+            self.committed.merge(&pending);
         }
         Ok(())
     }
 
-    /// Drops the records not covered by a state.
+    /// Drops the records (and deletions) not covered by a state.
     pub fn rollback(&mut self) -> Result<()> {
         if self.in_transaction {
             self.conn.execute_batch("ROLLBACK")?;
             self.in_transaction = false;
         }
         self.changed_data_sources.clear();
+        self.pending = Deletions::default();
         Ok(())
+    }
+
+    /// Rows deleted in the transactions committed since the mirror was opened.
+    pub fn deletions(&self) -> Deletions {
+        self.committed
     }
 
     /// The stored state, as the connector reads it.
@@ -368,9 +528,9 @@ impl Mirror {
         State::from_value(&Value::Array(messages)).map_err(|e| Error::InvalidState(e.to_string()))
     }
 
-    /// Records the start of a run and returns its ID. Runs still `running` from earlier (killed
-    /// or crashed before they finished) are marked `interrupted` first. Call it before any
-    /// record of the run.
+    /// Records the start of a run and returns its ID; the records written from now on carry
+    /// it (`run_id`). Runs still `running` from earlier (killed or crashed before they
+    /// finished) are marked `interrupted` first. Call it before any record of the run.
     pub fn start_run(&mut self, mode: &str) -> Result<i64> {
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -385,10 +545,12 @@ impl Mirror {
         )?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
+        self.run = Some(id);
         Ok(id)
     }
 
-    /// Records the end of a run.
+    /// Records the end of a run, with the rows deleted by the transactions committed since the
+    /// mirror was opened (`deleted`, a JSON object by table).
     pub fn finish_run(
         &mut self,
         run: i64,
@@ -397,12 +559,14 @@ impl Mirror {
         error: Option<&str>,
     ) -> Result<()> {
         self.conn.execute(
-            "UPDATE sync_runs SET finished_at = ?1, status = ?2, summary = ?3, error = ?4 WHERE id = ?5",
+            "UPDATE sync_runs SET finished_at = ?1, status = ?2, summary = ?3, error = ?4, deleted = ?5
+             WHERE id = ?6",
             params![
                 chrono::Utc::now().to_rfc3339(),
                 status,
                 summary.to_string(),
                 error,
+                self.committed.to_json().to_string(),
                 run
             ],
         )?;

@@ -7,7 +7,8 @@ use notion_streams::StreamName;
 ///
 /// 1: the stream tables, `sync_state`, `sync_runs`, `meta`. 2: blocks' `position`, the
 /// `page_markdown` table, the full-text index (`page_search`), the typed views' tables
-/// (`data_source_views`, `data_source_columns`).
+/// (`data_source_views`, `data_source_columns`), `content_version` (pages, blocks, comments)
+/// and `run_id` (every record table) columns, `sync_runs.deleted`.
 pub const SCHEMA_VERSION: i64 = 2;
 
 /// The `meta` key marking a file as a mirror of this program, and its value.
@@ -81,7 +82,7 @@ impl Table {
     /// new and an upgraded mirror have the same columns in the same order).
     pub(crate) fn columns(self) -> &'static [&'static str] {
         match self {
-            Table::Users => &["id", "name", "type", "email", "raw"],
+            Table::Users => &["id", "name", "type", "email", "raw", "run_id"],
             Table::Databases => &[
                 "id",
                 "title",
@@ -92,6 +93,7 @@ impl Table {
                 "in_trash",
                 "url",
                 "raw",
+                "run_id",
             ],
             Table::DataSources => &[
                 "id",
@@ -101,6 +103,7 @@ impl Table {
                 "last_edited_time",
                 "in_trash",
                 "raw",
+                "run_id",
             ],
             Table::Pages => &[
                 "id",
@@ -115,6 +118,8 @@ impl Table {
                 "is_archived",
                 "url",
                 "raw",
+                "content_version",
+                "run_id",
             ],
             Table::Blocks => &[
                 "id",
@@ -130,6 +135,8 @@ impl Table {
                 "in_trash",
                 "raw",
                 "position",
+                "content_version",
+                "run_id",
             ],
             Table::Comments => &[
                 "id",
@@ -142,6 +149,8 @@ impl Table {
                 "created_time",
                 "last_edited_time",
                 "raw",
+                "content_version",
+                "run_id",
             ],
             Table::PageMarkdown => &[
                 "id",
@@ -155,6 +164,7 @@ impl Table {
                 "content_version",
                 "raw",
                 "in_trash",
+                "run_id",
             ],
         }
     }
@@ -171,7 +181,8 @@ CREATE TABLE IF NOT EXISTS users (
     name       TEXT,
     type       TEXT,
     email      TEXT,
-    raw        TEXT NOT NULL
+    raw        TEXT NOT NULL,
+    run_id     INTEGER
 );
 CREATE TABLE IF NOT EXISTS databases (
     id               TEXT PRIMARY KEY,
@@ -182,7 +193,8 @@ CREATE TABLE IF NOT EXISTS databases (
     last_edited_time TEXT,
     in_trash         INTEGER,
     url              TEXT,
-    raw              TEXT NOT NULL
+    raw              TEXT NOT NULL,
+    run_id           INTEGER
 );
 CREATE TABLE IF NOT EXISTS data_sources (
     id               TEXT PRIMARY KEY,
@@ -191,7 +203,8 @@ CREATE TABLE IF NOT EXISTS data_sources (
     created_time     TEXT,
     last_edited_time TEXT,
     in_trash         INTEGER,
-    raw              TEXT NOT NULL
+    raw              TEXT NOT NULL,
+    run_id           INTEGER
 );
 CREATE TABLE IF NOT EXISTS pages (
     id               TEXT PRIMARY KEY,
@@ -205,7 +218,9 @@ CREATE TABLE IF NOT EXISTS pages (
     in_trash         INTEGER,
     is_archived      INTEGER,
     url              TEXT,
-    raw              TEXT NOT NULL
+    raw              TEXT NOT NULL,
+    content_version  TEXT,
+    run_id           INTEGER
 );
 CREATE INDEX IF NOT EXISTS pages_data_source ON pages (data_source_id);
 CREATE TABLE IF NOT EXISTS blocks (
@@ -221,7 +236,9 @@ CREATE TABLE IF NOT EXISTS blocks (
     last_edited_time TEXT,
     in_trash         INTEGER,
     raw              TEXT NOT NULL,
-    position         INTEGER
+    position         INTEGER,
+    content_version  TEXT,
+    run_id           INTEGER
 );
 CREATE INDEX IF NOT EXISTS blocks_page ON blocks (page_id);
 CREATE INDEX IF NOT EXISTS blocks_parent ON blocks (parent_id, position);
@@ -235,7 +252,9 @@ CREATE TABLE IF NOT EXISTS comments (
     created_by       TEXT,
     created_time     TEXT,
     last_edited_time TEXT,
-    raw              TEXT NOT NULL
+    raw              TEXT NOT NULL,
+    content_version  TEXT,
+    run_id           INTEGER
 );
 CREATE INDEX IF NOT EXISTS comments_page ON comments (page_id);
 CREATE TABLE IF NOT EXISTS page_markdown (
@@ -249,7 +268,8 @@ CREATE TABLE IF NOT EXISTS page_markdown (
     last_edited_time TEXT,
     content_version  TEXT,
     raw              TEXT NOT NULL,
-    in_trash         INTEGER
+    in_trash         INTEGER,
+    run_id           INTEGER
 );
 CREATE TABLE IF NOT EXISTS sync_state (
     stream     TEXT PRIMARY KEY,
@@ -263,7 +283,8 @@ CREATE TABLE IF NOT EXISTS sync_runs (
     status      TEXT NOT NULL,
     mode        TEXT NOT NULL,
     summary     TEXT,
-    error       TEXT
+    error       TEXT,
+    deleted     TEXT
 );
 CREATE TABLE IF NOT EXISTS data_source_views (
     data_source_id TEXT PRIMARY KEY,
@@ -287,8 +308,19 @@ CREATE TABLE IF NOT EXISTS data_source_columns (
 /// them). A table a schema-1 file does not have is created whole by [`TABLES`]
 /// (`page_markdown` came late in schema 1).
 pub(crate) const ADDED_IN_2: &[(&str, &str)] = &[
+    ("users", "run_id INTEGER"),
+    ("databases", "run_id INTEGER"),
+    ("data_sources", "run_id INTEGER"),
+    ("pages", "content_version TEXT"),
+    ("pages", "run_id INTEGER"),
     ("blocks", "position INTEGER"),
+    ("blocks", "content_version TEXT"),
+    ("blocks", "run_id INTEGER"),
+    ("comments", "content_version TEXT"),
+    ("comments", "run_id INTEGER"),
     ("page_markdown", "in_trash INTEGER"),
+    ("page_markdown", "run_id INTEGER"),
+    ("sync_runs", "deleted TEXT"),
 ];
 
 /// The upsert statement of a table.

@@ -16,6 +16,9 @@ pub(crate) struct Summary {
     pub(crate) records: BTreeMap<&'static str, u64>,
     /// Rows in the mirror after the run, by table.
     pub(crate) rows: BTreeMap<&'static str, i64>,
+    /// Rows deleted from the mirror this run, by table: objects gone from Notion (deletion
+    /// records, content a re-read page no longer has, rows a full refresh did not see).
+    pub(crate) deleted: BTreeMap<&'static str, u64>,
     /// The typed view of each data source, by view name.
     pub(crate) views: Vec<ViewSummary>,
     /// Requests sent to Notion (attempts, retries included).
@@ -93,6 +96,12 @@ impl Summary {
         for (k, v) in &self.rows {
             let _ = write!(out, "  {k} {v}");
         }
+        if !self.deleted.is_empty() {
+            out.push_str("\n  deleted (gone from Notion):");
+            for (k, v) in &self.deleted {
+                let _ = write!(out, "  {k} {v}");
+            }
+        }
         if !self.views.is_empty() {
             out.push_str("\n  typed views:");
             for (i, v) in self.views.iter().take(VIEWS_SHOWN).enumerate() {
@@ -158,6 +167,7 @@ mod tests {
             "status",
             "records",
             "rows",
+            "deleted",
             "views",
             "requests",
             "retries",
@@ -180,6 +190,15 @@ mod tests {
         assert_eq!(v["records"]["pages"], 3);
         assert!(s.render().contains("Sync succeeded"));
         assert!(!s.render().contains("typed views"));
+        assert!(!s.render().contains("deleted"));
+        let s = Summary {
+            deleted: [("blocks", 3), ("pages", 1)].into_iter().collect(),
+            ..Summary::default()
+        };
+        assert!(
+            s.render()
+                .contains("\n  deleted (gone from Notion):  blocks 3  pages 1\n")
+        );
         let views = |n: usize| Summary {
             views: (0..n)
                 .map(|i| ViewSummary {
