@@ -13,7 +13,7 @@ use crate::sync::{SyncJob, run_job};
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
 
 /// The example queries the demo prints and runs.
-pub(crate) const EXAMPLE_QUERIES: [(&str, &str); 2] = [
+pub(crate) const EXAMPLE_QUERIES: [(&str, &str); 3] = [
     (
         "Pages edited most recently",
         "SELECT title, last_edited_time FROM pages ORDER BY last_edited_time DESC, title LIMIT 5;",
@@ -23,7 +23,15 @@ pub(crate) const EXAMPLE_QUERIES: [(&str, &str); 2] = [
         "SELECT p.title, COUNT(*) AS blocks FROM blocks b JOIN pages p ON p.id = b.page_id \
          GROUP BY p.id ORDER BY blocks DESC, p.title LIMIT 5;",
     ),
+    (
+        "Projects by status (the typed view of the Projects data source)",
+        "SELECT status, COUNT(*) AS projects, SUM(budget) AS budget FROM ds_projects \
+         GROUP BY status ORDER BY projects DESC, status;",
+    ),
 ];
+
+/// The example search the demo prints and runs: it matches a title and the text of pages.
+pub(crate) const EXAMPLE_SEARCH: &str = "charging";
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
@@ -128,6 +136,20 @@ fn print_queries(db: &std::path::Path) {
             }
             Err(e) => println!("   (query failed: {e})"),
         }
+    }
+    println!(
+        "\nSearch the pages, their titles and text (best matches first):\n\nnotion-source search --db {} {EXAMPLE_SEARCH:?}",
+        db.display()
+    );
+    let hits = notion_mirror::Search::open(db)
+        .and_then(|s| s.pages(EXAMPLE_SEARCH, 3, &notion_mirror::Highlight::default()));
+    match hits {
+        Ok(hits) => {
+            for line in crate::search::render_hits(EXAMPLE_SEARCH, &hits).lines() {
+                println!("   {line}");
+            }
+        }
+        Err(e) => println!("   (search failed: {e})"),
     }
 }
 

@@ -1,8 +1,8 @@
 //! `notion-source`: the Notion source connector.
 //!
 //! Airbyte protocol commands (`spec`, `check`, `discover`, `read`) write JSON lines on stdout;
-//! `sync` keeps a local SQLite mirror current; `demo` (the default `demo` feature) syncs a
-//! built-in fake workspace.
+//! `sync` keeps a local SQLite mirror current; `search` searches it; `demo` (the default `demo`
+//! feature) syncs a built-in fake workspace.
 
 mod airbyte;
 mod config_file;
@@ -10,6 +10,7 @@ mod config_file;
 mod demo;
 mod diagnose;
 mod output;
+mod search;
 mod sync;
 
 use std::path::PathBuf;
@@ -72,6 +73,8 @@ enum Command {
     },
     /// Sync the workspace into a local SQLite database, incrementally.
     Sync(sync::SyncArgs),
+    /// Search the pages of a mirror `sync` wrote: titles and Markdown, best matches first.
+    Search(search::SearchArgs),
     /// Sync the built-in demo workspace (a fake Notion API on 127.0.0.1) into a local database.
     #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
@@ -111,6 +114,7 @@ fn main() -> ExitCode {
                 streams,
             } => airbyte::read(&config, catalog.as_deref(), &streams, state.as_deref()).await,
             Command::Sync(args) => sync::run(args).await,
+            Command::Search(args) => search::run(&args),
             #[cfg(feature = "demo")]
             Command::Demo(args) => demo::run(args).await,
         }

@@ -15,8 +15,9 @@ use rusqlite::Connection;
 use serde_json::{Value, json};
 
 /// Every row of every stream table, keyed by table and id (state and run history left out).
-/// The content version (which read emitted a row) and the signatures of Notion-hosted file URLs
-/// (fresh on every read) are left out: two reads of the same content give the same dump.
+/// The content version (which read emitted a row), the run that wrote it, and the signatures of
+/// Notion-hosted file URLs (fresh on every read) are left out: two reads of the same content
+/// give the same dump.
 fn dump(db: &Path) -> BTreeMap<(String, String), String> {
     let conn = Connection::open(db).unwrap();
     let mut out = BTreeMap::new();
@@ -32,7 +33,7 @@ fn dump(db: &Path) -> BTreeMap<(String, String), String> {
             for (i, name) in names.iter().enumerate() {
                 let value = row.get::<_, rusqlite::types::Value>(i).unwrap();
                 match (name.as_str(), value) {
-                    ("content_version", _) => {}
+                    ("content_version" | "run_id", _) => {}
                     ("raw", rusqlite::types::Value::Text(text)) => {
                         let mut raw: Value = serde_json::from_str(&text).unwrap();
                         if let Some(obj) = raw.as_object_mut() {
@@ -190,6 +191,9 @@ async fn an_incremental_sync_updates_exactly_the_changed_rows() {
     let pages: Vec<_> = fake
         .ground_truth(Stream::Pages, ApiVersion::V2026_03_11)
         .collect();
+    let comments: Vec<_> = fake
+        .ground_truth(Stream::Comments, ApiVersion::V2026_03_11)
+        .collect();
     let edited = blocks
         .iter()
         .find(|b| b.object["type"] == "paragraph")
@@ -216,17 +220,36 @@ async fn an_incremental_sync_updates_exactly_the_changed_rows() {
         ("pages".to_owned(), page_of_block.clone()),
         ("pages".to_owned(), trashed.to_string()),
         ("page_markdown".to_owned(), page_of_block),
-        ("page_markdown".to_owned(), trashed.to_string()),
     ];
     want.sort();
     let mut got: Vec<(String, String)> = changed.into_iter().cloned().collect();
     got.sort();
-
     assert_eq!(
         got, want,
-        "exactly the edited block, its page and the trashed page (and their documents) changed"
+        "exactly the edited block, its page and its document, and the trashed page changed"
     );
-    assert_eq!(before.len(), after.len(), "nothing was dropped");
+    // The trashed page's content and document are gone; nothing else is.
+    let mut gone: Vec<(String, String)> = before
+        .keys()
+        .filter(|k| !after.contains_key(*k))
+        .cloned()
+        .collect();
+    gone.sort();
+    let mut want_gone: Vec<(String, String)> = blocks
+        .iter()
+        .filter(|b| b.page_id == Some(trashed))
+        .map(|b| ("blocks".to_owned(), b.id.to_string()))
+        .chain(
+            comments
+                .iter()
+                .filter(|c| c.page_id == Some(trashed))
+                .map(|c| ("comments".to_owned(), c.id.to_string())),
+        )
+        .chain([("page_markdown".to_owned(), trashed.to_string())])
+        .collect();
+    want_gone.sort();
+    assert!(want_gone.len() > 2, "{want_gone:?}");
+    assert_eq!(gone, want_gone);
     let conn = Connection::open(&db).unwrap();
     let in_trash: i64 = conn
         .query_row(
@@ -236,6 +259,20 @@ async fn an_incremental_sync_updates_exactly_the_changed_rows() {
         )
         .unwrap();
     assert_eq!(in_trash, 1, "the trashed page is marked, not dropped");
+    let deleted: String = conn
+        .query_row(
+            "SELECT deleted FROM sync_runs ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let deleted: Value = serde_json::from_str(&deleted).unwrap();
+    let count = |t: &str| want_gone.iter().filter(|(table, _)| table == t).count();
+    assert_eq!(
+        deleted,
+        json!({"blocks": count("blocks"), "comments": count("comments"), "page_markdown": 1}),
+        "the run counts what it deleted"
+    );
     let text: String = conn
         .query_row(
             "SELECT plain_text FROM blocks WHERE id = ?1",

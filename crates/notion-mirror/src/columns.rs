@@ -1,8 +1,9 @@
-//! The typed columns of a record, read from its raw JSON: ids, parent, times, titles and plain
-//! text.
+//! The typed columns of a record, read from its raw JSON: ids, parent, times, titles, plain
+//! text, versions and tombstones.
 
 use std::borrow::Cow;
 
+use notion_model::Block;
 use notion_streams::shape::RawObject;
 use serde::Deserialize;
 use serde_json::Value;
@@ -27,11 +28,23 @@ pub(crate) struct Columns<'a> {
     pub(crate) discussion_id: Option<Cow<'a, str>>,
     pub(crate) created_by: Option<Ref>,
     pub(crate) rich_text: Option<&'a RawValue>,
+    /// `_title`: the plain-text title the connector adds to pages, databases, data sources.
     pub(crate) title: Option<Cow<'a, str>>,
+    /// `title` when it is a string (a `page_markdown` record's title).
+    pub(crate) text_title: Option<Cow<'a, str>>,
     pub(crate) page_id: Option<Cow<'a, str>>,
     pub(crate) data_source_id: Option<Cow<'a, str>>,
     pub(crate) database_id: Option<Cow<'a, str>>,
     pub(crate) depth: Option<i64>,
+    pub(crate) position: Option<i64>,
+    pub(crate) content_version: Option<Cow<'a, str>>,
+    /// `_ab_cdc_deleted_at`: set on a tombstone.
+    pub(crate) deleted_at: Option<Cow<'a, str>>,
+    pub(crate) markdown: Option<Cow<'a, str>>,
+    pub(crate) front_matter: Option<Cow<'a, str>>,
+    pub(crate) block_count: Option<i64>,
+    pub(crate) unrendered: Option<&'a RawValue>,
+    pub(crate) source: Option<Cow<'a, str>>,
     /// The member named by `type` (a block's content).
     pub(crate) payload: Option<&'a RawValue>,
 }
@@ -56,10 +69,19 @@ impl<'a> Columns<'a> {
             created_by: obj.parse_member("created_by"),
             rich_text: obj.get("rich_text"),
             title: obj.str("_title"),
+            text_title: obj.str("title"),
             page_id: obj.str("_page_id"),
             data_source_id: obj.str("_data_source_id"),
             database_id: obj.str("_database_id"),
             depth: obj.parse_member("_depth"),
+            position: obj.parse_member("_position"),
+            content_version: obj.str("_content_version"),
+            deleted_at: obj.str("_ab_cdc_deleted_at"),
+            markdown: obj.str("markdown"),
+            front_matter: obj.str("front_matter"),
+            block_count: obj.parse_member("_block_count"),
+            unrendered: obj.get("_unrendered"),
+            source: obj.str("_source"),
             kind,
             payload,
         }
@@ -104,6 +126,24 @@ pub(crate) fn trashed(c: &Columns<'_>) -> Option<bool> {
     c.in_trash.or(c.archived)
 }
 
+/// The plain text of a block of type `kind` with content `payload`, as
+/// [`notion_markdown::block_plain_text`] writes it (table cells separated by ` | `, captions,
+/// mentions as their text, equations). Only the payload is decoded, into a
+/// [`notion_model::Block`]; a payload the model refuses (a known type with content it cannot
+/// read) falls back to the text of its `rich_text`. `None` for a record without content.
+pub(crate) fn block_plain_text(kind: Option<&str>, payload: Option<&RawValue>) -> Option<String> {
+    let (kind, payload) = (kind?, payload?);
+    let envelope = format!(
+        r#"{{"object":"block","id":"00000000-0000-0000-0000-000000000000","type":{kind},{kind}:{payload}}}"#,
+        kind = serde_json::to_string(kind).ok()?,
+        payload = payload.get(),
+    );
+    match serde_json::from_str::<Block>(&envelope) {
+        Ok(block) => Some(notion_markdown::block_plain_text(&block)),
+        Err(_) => Some(lenient_plain_text(payload)),
+    }
+}
+
 #[derive(Deserialize)]
 struct PlainText<'a> {
     #[serde(borrow)]
@@ -124,65 +164,54 @@ fn push_rich(text: &mut String, raw: &RawValue) -> bool {
     true
 }
 
-/// A JSON string member, if it is one.
-fn json_str(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
-    raw.and_then(|r| serde_json::from_str::<Cow<'_, str>>(r.get()).ok())
-}
-
-/// The plain text of a block: the rich text under its type's member (or a table row's cells,
-/// or a child page's title).
-pub(crate) fn block_plain_text(payload: Option<&RawValue>) -> Option<String> {
+/// The text of a payload's `rich_text`, whatever else it holds.
+fn lenient_plain_text(payload: &RawValue) -> String {
     let mut text = String::new();
-    // A payload that is not an object has no text.
-    let Ok(payload) = RawObject::parse(payload?.get()) else {
-        return Some(text);
-    };
-    if let Some(rt) = payload.get("rich_text") {
-        push_rich(&mut text, rt);
-    } else if let Some(cells) = payload
-        .get("cells")
-        .and_then(|c| serde_json::from_str::<Vec<&RawValue>>(c.get()).ok())
+    if let Ok(payload) = RawObject::parse(payload.get())
+        && let Some(rt) = payload.get("rich_text")
     {
-        for cell in cells {
-            push_rich(&mut text, cell);
-        }
-    } else if let Some(t) = json_str(payload.get("title")) {
-        text.push_str(&t);
-    } else if let Some(e) = json_str(payload.get("expression")) {
-        text.push_str(&e);
-    } else if let Some(u) = json_str(payload.get("url")) {
-        text.push_str(&u);
+        push_rich(&mut text, rt);
     }
-    Some(text)
+    text
 }
 
 pub(crate) fn rich_text_plain(raw: Option<&RawValue>) -> Option<String> {
     let mut text = String::new();
     push_rich(&mut text, raw?).then_some(text)
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn plain(record: &str) -> Option<String> {
         let obj = RawObject::parse(record).unwrap();
-        block_plain_text(Columns::read(&obj).payload)
+        let c = Columns::read(&obj);
+        block_plain_text(c.kind.as_deref(), c.payload)
+    }
+
+    fn text(s: &str) -> String {
+        format!(r#"{{"type":"text","text":{{"content":{s:?}}},"plain_text":{s:?}}}"#)
     }
 
     #[test]
-    fn block_text_comes_from_the_member_named_by_type() {
-        let rt = r#"[{"plain_text":"Hello "},{"type":"mention"},{"plain_text":"w\u00f6rld"}]"#;
+    fn block_text_is_the_markdown_crate_plain_text_of_the_payload() {
+        let mention = r#"{"type":"mention","mention":{"type":"user","user":{"object":"user","id":"8a3e2c4f-0d6b-4c1e-9a77-3d2b1f0e9c11"}},"plain_text":"@Ada"}"#;
         assert_eq!(
             plain(&format!(
-                r#"{{"id":"b","type":"paragraph","paragraph":{{"rich_text":{rt}}}}}"#
+                r#"{{"id":"b","type":"paragraph","paragraph":{{"rich_text":[{},{mention},{}]}}}}"#,
+                text("Hello "),
+                text(" w\u{f6}rld")
             )),
-            Some("Hello wörld".into())
+            Some("Hello @Ada wörld".into())
         );
         assert_eq!(
-            plain(
-                r#"{"id":"b","type":"table_row","table_row":{"cells":[[{"plain_text":"a"}],[{"plain_text":"b"}]]}}"#
-            ),
-            Some("ab".into())
+            plain(&format!(
+                r#"{{"id":"b","type":"table_row","table_row":{{"cells":[[{}],[{}]]}}}}"#,
+                text("a"),
+                text("b")
+            )),
+            Some("a | b".into())
         );
         assert_eq!(
             plain(r#"{"id":"b","type":"child_page","child_page":{"title":"Sub"}}"#),
@@ -193,26 +222,50 @@ mod tests {
             Some("e=mc^2".into())
         );
         assert_eq!(
-            plain(
-                r#"{"id":"b","type":"bookmark","bookmark":{"url":"https://x.test","caption":[]}}"#
-            ),
-            Some("https://x.test".into())
+            plain(&format!(
+                r#"{{"id":"b","type":"image","image":{{"type":"external","external":{{"url":"https://x.test/a.png"}},"caption":[{}]}}}}"#,
+                text("A robot")
+            )),
+            Some("A robot".into())
+        );
+        assert_eq!(
+            plain(&format!(
+                r#"{{"id":"b","type":"bookmark","bookmark":{{"url":"https://x.test","caption":[{}]}}}}"#,
+                text("Docs")
+            )),
+            Some("https://x.test\nDocs".into())
         );
         assert_eq!(
             plain(r#"{"id":"b","type":"divider","divider":{}}"#),
             Some(String::new())
         );
+        assert_eq!(plain(r#"{"id":"b","type":"divider"}"#), None);
+        // A future type: its rich text.
         assert_eq!(
-            plain(r#"{"id":"b","type":"divider","divider":null}"#),
+            plain(&format!(
+                r#"{{"id":"b","type":"hologram","hologram":{{"rich_text":[{}]}}}}"#,
+                text("3D")
+            )),
+            Some("3D".into())
+        );
+        // Content the model refuses: the text of its rich text, never a failure.
+        assert_eq!(
+            plain(
+                r#"{"id":"b","type":"paragraph","paragraph":{"rich_text":[{"plain_text":"raw"}],"color":7}}"#
+            ),
+            Some("raw".into())
+        );
+        assert_eq!(
+            plain(r#"{"id":"b","type":"paragraph","paragraph":"odd"}"#),
             Some(String::new())
         );
-        assert_eq!(plain(r#"{"id":"b","type":"divider"}"#), None);
     }
 
     #[test]
     fn columns_are_read_from_top_level_members() {
         let rec = r#"{"id":"p","object":"page","parent":{"type":"data_source_id","data_source_id":"d","database_id":"x"},
-            "in_trash":false,"archived":true,"_title":"T \"q\"","_depth":3,"created_by":{"id":"u"}}"#;
+            "in_trash":false,"archived":true,"_title":"T \"q\"","_depth":3,"_position":7,"created_by":{"id":"u"},
+            "_content_version":"2026-11-02T09:00:03.000Z","_ab_cdc_deleted_at":null}"#;
         let obj = RawObject::parse(rec).unwrap();
         let c = Columns::read(&obj);
         assert_eq!(c.id.as_deref(), Some("p"));
@@ -220,6 +273,12 @@ mod tests {
         assert_eq!(trashed(&c), Some(false));
         assert_eq!(c.title.as_deref(), Some("T \"q\""));
         assert_eq!(c.depth, Some(3));
+        assert_eq!(c.position, Some(7));
+        assert_eq!(
+            c.content_version.as_deref(),
+            Some("2026-11-02T09:00:03.000Z")
+        );
+        assert_eq!(c.deleted_at, None);
         assert_eq!(c.created_by.and_then(|r| r.id).as_deref(), Some("u"));
         assert_eq!(
             rich_text_plain(Some(

@@ -22,6 +22,23 @@ pub enum Error {
         /// The file's schema version.
         found: i64,
     },
+    /// The mirror was written by an earlier version and must be upgraded (by opening it with
+    /// [`crate::Mirror::open`], which `sync` does) before it can be searched; it was not
+    /// changed.
+    #[error(
+        "it was written by an earlier notion-source (schema {found}; this one reads schema {}): a sync upgrades it",
+        crate::SCHEMA_VERSION
+    )]
+    OlderSchema {
+        /// The file's schema version.
+        found: i64,
+    },
+    /// There is no file to search.
+    #[error("there is no such file")]
+    NoMirror,
+    /// The search query is not valid FTS5 syntax (SQLite's message names what is wrong).
+    #[error("invalid search query: {0}")]
+    InvalidQuery(String),
 }
 
 /// A `Result` with this crate's [`Error`].

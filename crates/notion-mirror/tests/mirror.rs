@@ -186,7 +186,7 @@ fn every_stream_has_its_table() {
         ),
         (
             StreamName::Blocks,
-            json!({"object": "block", "id": "b", "type": "paragraph", "paragraph": {"rich_text": [{"plain_text": "Hi"}]}, "_page_id": "p", "_depth": 1}),
+            json!({"object": "block", "id": "b", "type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Hi"}, "plain_text": "Hi"}]}, "_page_id": "p", "_depth": 1, "_position": 4}),
         ),
         (
             StreamName::Comments,
@@ -212,8 +212,11 @@ fn every_stream_has_its_table() {
         vec![vec!["db"]]
     );
     assert_eq!(
-        rows(&path, "SELECT page_id, type, depth, plain_text FROM blocks"),
-        vec![vec!["p", "paragraph", "1", "Hi"]]
+        rows(
+            &path,
+            "SELECT page_id, type, depth, position, plain_text FROM blocks"
+        ),
+        vec![vec!["p", "paragraph", "1", "4", "Hi"]]
     );
     assert_eq!(
         rows(

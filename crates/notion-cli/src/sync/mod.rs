@@ -18,9 +18,9 @@ use std::sync::atomic::Ordering;
 
 use crate::airbyte::load_settings;
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
-use notion_mirror::{Error as MirrorError, Mirror, RecordOutcome};
+use notion_mirror::{Error as MirrorError, Mirror, RecordOutcome, Table};
 use progress::Progress;
-use summary::{StreamError, Summary, tenths};
+use summary::{StreamError, Summary, ViewSummary, tenths};
 
 /// Arguments of `sync`.
 #[derive(Debug, Args)]
@@ -225,6 +225,21 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
                 states_to_commit = true;
                 mirror.state(*stream, &state.to_value())
             }
+            // The page's blocks and comments not emitted again in this read are gone.
+            Message::PageContent {
+                page,
+                version,
+                blocks,
+                comments,
+            } => {
+                let tables: Vec<Table> = [(*blocks, Table::Blocks), (*comments, Table::Comments)]
+                    .into_iter()
+                    .filter_map(|(read, table)| read.then_some(table))
+                    .collect();
+                mirror
+                    .page_content(&page.to_string(), version, &tables)
+                    .map(drop)
+            }
             Message::Log { level, message } => {
                 if *level >= LogLevel::Warn {
                     summary.warnings += 1;
@@ -289,6 +304,18 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     });
     // Records after the last state are not covered by it: drop them, the next run reads them.
     let _ = mirror.rollback();
+    // A successful read of a stream in full saw everything it has: rows it did not write are
+    // gone from Notion (a full refresh; `users`, always read in full).
+    if failure.is_none() {
+        let swept: Vec<Table> = streams
+            .iter()
+            .filter(|s| job.full_refresh || !s.is_incremental())
+            .filter_map(|s| Table::for_stream(*s))
+            .collect();
+        if let Err(e) = mirror.sweep(run_id, &swept) {
+            failure = Some(format!("cannot write to the database: {e}"));
+        }
+    }
     let http = connector.http_stats();
     let elapsed = started.elapsed().as_secs_f64();
     summary.status = if failure.is_none() {
@@ -298,6 +325,21 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     };
     summary.records = progress.records_by_stream();
     summary.rows = mirror.counts().unwrap_or_default().into_iter().collect();
+    summary.deleted = mirror
+        .deletions()
+        .iter()
+        .map(|(table, n)| (table.name(), n))
+        .collect();
+    summary.views = mirror
+        .views()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| ViewSummary {
+            name: v.name,
+            data_source: v.title,
+            rows: v.rows,
+        })
+        .collect();
     summary.requests = http.requests;
     summary.retries = http.retries;
     summary.rate_limited = http.rate_limited;

@@ -16,6 +16,11 @@ pub(crate) struct Summary {
     pub(crate) records: BTreeMap<&'static str, u64>,
     /// Rows in the mirror after the run, by table.
     pub(crate) rows: BTreeMap<&'static str, i64>,
+    /// Rows deleted from the mirror this run, by table: objects gone from Notion (deletion
+    /// records, content a re-read page no longer has, rows a full refresh did not see).
+    pub(crate) deleted: BTreeMap<&'static str, u64>,
+    /// The typed view of each data source, by view name.
+    pub(crate) views: Vec<ViewSummary>,
     /// Requests sent to Notion (attempts, retries included).
     pub(crate) requests: u64,
     /// Retried attempts.
@@ -45,6 +50,20 @@ pub(crate) struct Summary {
     /// Why the sync failed, if it did.
     pub(crate) error: Option<String>,
 }
+
+/// A data source's typed view.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ViewSummary {
+    /// The view's name.
+    pub(crate) name: String,
+    /// The data source's title.
+    pub(crate) data_source: Option<String>,
+    /// Its rows in the mirror.
+    pub(crate) rows: i64,
+}
+
+/// Views listed by name in the text summary; more are counted.
+const VIEWS_SHOWN: usize = 8;
 
 /// A stream that failed, and why.
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +95,26 @@ impl Summary {
         out.push_str("\n  rows in the mirror:");
         for (k, v) in &self.rows {
             let _ = write!(out, "  {k} {v}");
+        }
+        if !self.deleted.is_empty() {
+            out.push_str("\n  deleted (gone from Notion):");
+            for (k, v) in &self.deleted {
+                let _ = write!(out, "  {k} {v}");
+            }
+        }
+        if !self.views.is_empty() {
+            out.push_str("\n  typed views:");
+            for (i, v) in self.views.iter().take(VIEWS_SHOWN).enumerate() {
+                let sep = if i == 0 { " " } else { " · " };
+                let _ = write!(out, "{sep}{} ({} rows)", v.name, v.rows);
+            }
+            if self.views.len() > VIEWS_SHOWN {
+                let _ = write!(
+                    out,
+                    " · and {} more (SELECT * FROM data_source_views)",
+                    self.views.len() - VIEWS_SHOWN
+                );
+            }
         }
         let _ = writeln!(
             out,
@@ -128,6 +167,8 @@ mod tests {
             "status",
             "records",
             "rows",
+            "deleted",
+            "views",
             "requests",
             "retries",
             "rate_limited",
@@ -148,5 +189,31 @@ mod tests {
         assert!(v["error"].is_null());
         assert_eq!(v["records"]["pages"], 3);
         assert!(s.render().contains("Sync succeeded"));
+        assert!(!s.render().contains("typed views"));
+        assert!(!s.render().contains("deleted"));
+        let s = Summary {
+            deleted: [("blocks", 3), ("pages", 1)].into_iter().collect(),
+            ..Summary::default()
+        };
+        assert!(
+            s.render()
+                .contains("\n  deleted (gone from Notion):  blocks 3  pages 1\n")
+        );
+        let views = |n: usize| Summary {
+            views: (0..n)
+                .map(|i| ViewSummary {
+                    name: format!("ds_{i}"),
+                    data_source: None,
+                    rows: 2,
+                })
+                .collect(),
+            ..Summary::default()
+        };
+        assert!(
+            views(2)
+                .render()
+                .contains("\n  typed views: ds_0 (2 rows) · ds_1 (2 rows)\n")
+        );
+        assert!(views(10).render().contains("· ds_7 (2 rows) · and 2 more"));
     }
 }
