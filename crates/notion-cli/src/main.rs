@@ -1,7 +1,8 @@
 //! `notion-source`: the Notion source connector.
 //!
 //! Airbyte protocol commands (`spec`, `check`, `discover`, `read`) write JSON lines on stdout;
-//! `sync` keeps a local SQLite mirror current; `demo` syncs a built-in fake workspace.
+//! `sync` keeps a local SQLite mirror current; `watch` keeps it fresh in seconds from Notion's
+//! webhooks; `demo` syncs a built-in fake workspace.
 
 mod airbyte;
 mod config_file;
@@ -9,6 +10,7 @@ mod demo;
 mod diagnose;
 mod output;
 mod sync;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +72,9 @@ enum Command {
     },
     /// Sync the workspace into a local SQLite database, incrementally.
     Sync(sync::SyncArgs),
+    /// Keep the SQLite mirror fresh from Notion's webhooks, with a periodic incremental sync
+    /// as the safety net.
+    Watch(watch::WatchArgs),
     /// Sync the built-in demo workspace (a fake Notion API on 127.0.0.1) into a local database.
     Demo(demo::DemoArgs),
 }
@@ -108,6 +113,7 @@ fn main() -> ExitCode {
                 streams,
             } => airbyte::read(&config, catalog.as_deref(), &streams, state.as_deref()).await,
             Command::Sync(args) => sync::run(args).await,
+            Command::Watch(args) => watch::run(args).await,
             Command::Demo(args) => demo::run(args).await,
         }
     });
