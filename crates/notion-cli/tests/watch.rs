@@ -647,3 +647,99 @@ async fn a_public_address_needs_the_flag() {
     .await;
     assert_eq!(none.code, 1, "{}", none.stderr);
 }
+
+/// A fake whose every answer takes 150 ms: a first sync of the demo takes seconds.
+async fn slow_setup() -> Setup {
+    let s = setup().await;
+    s.fake.set_latency(
+        None,
+        Latency {
+            fixed: Duration::from_millis(150),
+            jitter: Duration::ZERO,
+        },
+    );
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_applied_while_the_safety_net_sync_runs() {
+    let s = slow_setup().await;
+    let (block, page) = a_paragraph(&s.fake, 3);
+    let (config, db) = (s.config.clone(), s.db.clone());
+    let w = tokio::task::spawn_blocking(move || {
+        let w = Watch::start(&config, &db, &[]);
+        w.verify();
+        w.wait_stderr("safety-net sync started", Duration::from_secs(10));
+        w
+    })
+    .await
+    .unwrap();
+    s.fake.advance(Duration::from_secs(60));
+    s.fake
+        .edit_block(block, "Edited during the first sync")
+        .unwrap();
+    let content = event("s1", "page.content_updated", (page, "page"), json!({}));
+    assert_eq!(w.send(&content), 200);
+    let db = s.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let sql = "SELECT plain_text FROM blocks WHERE id = ?1";
+        let id = block.to_string();
+        let current = || text(query(&db, sql, &id));
+        assert!(wait(Duration::from_secs(20), || {
+            current().as_deref() == Some("Edited during the first sync")
+        }));
+        assert!(
+            !w.stderr().contains("safety-net sync finished"),
+            "applied between the sync's batches, before it ended: {}",
+            w.stderr()
+        );
+        w.wait_stderr("safety-net sync finished", Duration::from_secs(60));
+        // Whatever the sync read before the edit, the row ends current.
+        assert!(wait(Duration::from_secs(10), || {
+            current().as_deref() == Some("Edited during the first sync")
+        }));
+        let (code, stderr) = w.terminate();
+        assert_eq!(code, 0, "{stderr}");
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_during_the_sync_leaves_the_mirror_consistent() {
+    let s = slow_setup().await;
+    let (config, db) = (s.config.clone(), s.db.clone());
+    let stderr = tokio::task::spawn_blocking(move || {
+        let w = Watch::start(&config, &db, &[]);
+        w.wait_stderr("safety-net sync started", Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(1500));
+        let (code, stderr) = w.terminate();
+        assert_eq!(code, 0, "{stderr}");
+        stderr
+    })
+    .await
+    .unwrap();
+    assert!(stderr.contains("safety-net sync interrupted"), "{stderr}");
+    let conn = Connection::open(&s.db).unwrap();
+    let status: String = conn
+        .query_row(
+            "SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "interrupted");
+    drop(conn);
+    // A sync takes over from what was committed and completes.
+    s.fake.set_latency(None, Latency::default());
+    let sync = run(args(&[
+        "sync",
+        "--quiet",
+        "--config",
+        &path_str(&s.config),
+        "--db",
+        &path_str(&s.db),
+    ]))
+    .await;
+    assert_eq!(sync.code, 0, "{}", sync.stderr);
+}
