@@ -513,12 +513,20 @@ async fn bad_signatures_replays_and_duplicates_change_nothing() {
     // A forged verification request cannot replace the token in use.
     let takeover = json!({"verification_token": "secret_attacker"}).to_string();
     assert_eq!(w.post(None, takeover.as_bytes()), 409);
-    assert_eq!(w.send(&unknown), 200, "still the same token");
+    let unknown_again = event("u3", "page.teleported", (page, "page"), json!({}));
+    assert_eq!(w.send(&unknown_again), 200, "still the same token");
     let (code, stderr) = tokio::task::spawn_blocking(move || w.terminate())
         .await
         .unwrap();
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("secret_attacker"), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("ignoring events of type page.teleported")
+            .count(),
+        1,
+        "an unknown type is reported once: {stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

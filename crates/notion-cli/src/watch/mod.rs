@@ -202,6 +202,7 @@ pub(crate) async fn run(args: WatchArgs) -> u8 {
         failures: HashMap::new(),
         next_sync: None,
         stats: Stats::default(),
+        unknown_kinds: Default::default(),
     };
     let code = worker.run(events_rx, shutdown_rx, rotation_rx).await;
     // The worker may have stopped on an error: stop the receiver too.

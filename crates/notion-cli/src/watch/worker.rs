@@ -51,6 +51,8 @@ pub(crate) struct Worker {
     pub(crate) failures: HashMap<Key, u32>,
     pub(crate) next_sync: Option<Instant>,
     pub(crate) stats: Stats,
+    /// Unknown event types met (each is reported once).
+    pub(crate) unknown_kinds: std::collections::HashSet<String>,
 }
 
 /// What the worker did, for the closing line.
@@ -239,6 +241,14 @@ impl Worker {
                 return;
             }
             Disposition::Unknown => {
+                // Said once per type: Notion may send a new type often.
+                if self.unknown_kinds.insert(event.kind.as_str().to_owned()) {
+                    eprintln!(
+                        "notion-source: warning: ignoring events of type {}, which this version \
+                         does not know (the safety-net sync reads what they changed)",
+                        event.kind
+                    );
+                }
                 tracing::info!(
                     "ignored event {} of an unknown type {}",
                     event.id,
