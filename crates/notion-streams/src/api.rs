@@ -42,6 +42,8 @@ pub enum Object {
     DataSource(Id),
     /// `GET /v1/pages/{id}`.
     Page(Id),
+    /// `GET /v1/pages/{id}/markdown` (a page, or a block Notion left out of one).
+    PageMarkdown(Id),
 }
 
 impl Object {
@@ -51,6 +53,7 @@ impl Object {
             Object::Database(id) => format!("database {id}"),
             Object::DataSource(id) => format!("data source {id}"),
             Object::Page(id) => format!("page {id}"),
+            Object::PageMarkdown(id) => format!("the Markdown of {id}"),
         }
     }
 }

@@ -11,6 +11,8 @@ use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use notion_model::{Id, Timestamp};
+
+use crate::idset::IdSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -73,8 +75,8 @@ impl std::str::FromStr for SourceKey {
             Some(id) => id
                 .parse()
                 .map(SourceKey::DataSource)
-                .map_err(|_| format!("{s:?} names no valid data source id")),
-            None => Err(format!("{s:?} is not `search` or `data_source:<id>`")),
+                .map_err(|_| format!("`{s}` names no valid data source id")),
+            None => Err(format!("`{s}` is not `search` or `data_source:<id>`")),
         }
     }
 }
@@ -104,7 +106,7 @@ mod notion_time {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
         super::parse_time(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a timestamp")))
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a timestamp")))
     }
 
     pub(super) mod option {
@@ -127,7 +129,7 @@ mod notion_time {
             match Option::<std::borrow::Cow<'de, str>>::deserialize(d)? {
                 None => Ok(None),
                 Some(text) => super::super::parse_time(&text).map(Some).ok_or_else(|| {
-                    serde::de::Error::custom(format!("{text:?} is not a timestamp"))
+                    serde::de::Error::custom(format!("`{text}` is not a timestamp"))
                 }),
             }
         }
@@ -166,10 +168,42 @@ pub struct PassState {
 /// The state of one stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamState {
-    /// Objects edited at or after this time are read by the next incremental sync.
+    /// Objects edited at or after this time are read by the next incremental sync
+    /// (`last_edited_time`).
     pub cursor: Option<DateTime<Utc>>,
+    /// For blocks and comments, whose records carry the content version of the read that
+    /// emitted them: the version of the last complete read (`_content_version`, the stream's
+    /// cursor field). Every record the next read emits has a newer one.
+    pub version: Option<DateTime<Utc>>,
     /// The progress of an unfinished sync.
     pub pass: Option<PassState>,
+    /// For pages: what the last inventory found, to tell deletions and late shares.
+    pub known: Option<Known>,
+}
+
+/// The objects a destination holds, as of the last inventory (see `docs/streams.md`,
+/// deletions): what the next inventory compares with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Known {
+    /// When the inventory was taken (server time).
+    #[serde(with = "notion_time")]
+    pub at: DateTime<Utc>,
+    /// Pages (rows included), in the trash or not.
+    pub pages: IdSet,
+    /// Data sources.
+    pub data_sources: IdSet,
+    /// Databases.
+    pub databases: IdSet,
+}
+
+impl Known {
+    /// The size of its serialized form, roughly, in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.pages.encoded_len()
+            + self.data_sources.encoded_len()
+            + self.databases.encoded_len()
+            + 128
+    }
 }
 
 impl Serialize for StreamState {
@@ -181,8 +215,14 @@ impl Serialize for StreamState {
         if let Some(c) = self.cursor {
             map.serialize_entry("last_edited_time", &format_time(c))?;
         }
+        if let Some(v) = self.version {
+            map.serialize_entry(crate::stream::CONTENT_VERSION, &format_time(v))?;
+        }
         if let Some(p) = &self.pass {
             map.serialize_entry("pass", p)?;
+        }
+        if let Some(k) = &self.known {
+            map.serialize_entry("known", k)?;
         }
         map.end()
     }
@@ -196,35 +236,64 @@ impl StreamState {
 
     fn from_value(stream: StreamName, field: &str, value: &Value) -> Result<Option<Self>> {
         let bad = |sub: &str, problem: String| {
-            Err(Error::State(InvalidField::new(
+            Error::State(InvalidField::new(
                 format!("{field}{sub}"),
                 problem,
                 format!(
                     "pass the STATE messages the connector emitted for `{stream}`, or drop the stream's state to sync it from the start"
                 ),
-            )))
+            ))
         };
         let obj = match value {
             Value::Null => return Ok(None),
             Value::Object(o) => o,
-            other => return bad("", format!("is {other}, not an object")),
+            other => return Err(bad("", format!("is {other}, not an object"))),
         };
-        let cursor = match obj.get("last_edited_time") {
-            None | Some(Value::Null) => None,
+        let time = |key: &str| match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => match parse_time(s) {
-                Some(t) => Some(t),
-                None => return bad(".last_edited_time", format!("is {s:?}, not a timestamp")),
+                Some(t) => Ok(Some(t)),
+                None => Err(bad(
+                    &format!(".{key}"),
+                    format!("is `{s}`, not a timestamp"),
+                )),
             },
-            Some(other) => return bad(".last_edited_time", format!("is {other}, not a string")),
+            Some(other) => Err(bad(&format!(".{key}"), format!("is {other}, not a string"))),
         };
+        let cursor = time("last_edited_time")?;
+        let version = time(crate::stream::CONTENT_VERSION)?;
         let pass = match obj.get("pass") {
             None | Some(Value::Null) => None,
             Some(v) => match serde_json::from_value::<PassState>(v.clone()) {
                 Ok(p) => Some(p),
-                Err(e) => return bad(".pass", format!("is not a sync progress object ({e})")),
+                Err(e) => return Err(bad(".pass", format!("is not a sync progress object ({e})"))),
             },
         };
-        Ok(Some(StreamState { cursor, pass }))
+        let known = match obj.get("known") {
+            None | Some(Value::Null) => None,
+            Some(v) => match serde_json::from_value::<Known>(v.clone()) {
+                Ok(k) => Some(k),
+                Err(e) => return Err(bad(".known", format!("is not an inventory ({e})"))),
+            },
+        };
+        Ok(Some(StreamState {
+            cursor,
+            version,
+            pass,
+            known,
+        }))
+    }
+}
+
+/// What kind of JSON value `v` is, for messages that must not repeat the value itself.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -270,6 +339,13 @@ impl State {
             Value::Null => {}
             Value::Array(messages) => {
                 for (i, m) in messages.iter().enumerate().filter(|(_, m)| !m.is_null()) {
+                    if !m.is_object() {
+                        return Err(Error::State(InvalidField::new(
+                            format!("state[{i}]"),
+                            format!("is {}, not a state message", json_kind(m)),
+                            "pass the JSON array of STATE messages a previous read emitted",
+                        )));
+                    }
                     // Accept both bare state messages and full AirbyteMessage envelopes.
                     let m = m
                         .get("state")
@@ -315,9 +391,17 @@ impl State {
                 self.add_stream(&format!("{field}.stream"), stream)
             }
             "GLOBAL" => {
-                let states = global
-                    .and_then(|g| g.get("stream_states"))
-                    .and_then(Value::as_array);
+                let states = match global.and_then(|g| g.get("stream_states")) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(states)) => Some(states),
+                    Some(other) => {
+                        return Err(Error::State(InvalidField::new(
+                            format!("{field}.global.stream_states"),
+                            format!("is {}, not a list", json_kind(other)),
+                            "pass the STATE messages the connector emitted",
+                        )));
+                    }
+                };
                 for (j, s) in states.into_iter().flatten().enumerate() {
                     self.add_stream(&format!("{field}.global.stream_states[{j}]"), s)?;
                 }
@@ -329,7 +413,7 @@ impl State {
             },
             other => Err(Error::State(InvalidField::new(
                 format!("{field}.type"),
-                format!("is {other:?}"),
+                format!("is `{other}`"),
                 "use STREAM state messages",
             ))),
         }
@@ -358,7 +442,7 @@ impl State {
             }
             Err(_) => self
                 .warnings
-                .push(format!("ignored the state of unknown stream {name:?}")),
+                .push(format!("ignored the state of unknown stream `{name}`")),
         }
         Ok(())
     }
@@ -372,7 +456,7 @@ impl State {
                 }
                 Err(_) => self
                     .warnings
-                    .push(format!("ignored the state of unknown stream {name:?}")),
+                    .push(format!("ignored the state of unknown stream `{name}`")),
             }
         }
         Ok(())
@@ -387,7 +471,9 @@ mod tests {
     fn per_stream_messages_round_trip() {
         let st = StreamState {
             cursor: parse_time("2026-07-04T09:08:00.000Z"),
+            version: None,
             pass: None,
+            known: None,
         };
         let msg = json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": st.to_value()}}]);
         let state = State::from_value(&msg).unwrap();
@@ -464,6 +550,7 @@ mod tests {
         );
         let st = StreamState {
             cursor: None,
+            version: None,
             pass: Some(PassState {
                 started_at: parse_time("2026-01-02T00:00:00.000Z").unwrap(),
                 lower: None,
@@ -471,6 +558,12 @@ mod tests {
                 pending_pages: vec![],
                 databases: vec![Id::from_u128(2)],
                 data_sources: vec![],
+            }),
+            known: Some(Known {
+                at: parse_time("2026-01-01T00:00:00.000Z").unwrap(),
+                pages: [Id::from_u128(7), Id::from_u128(8)].into_iter().collect(),
+                data_sources: IdSet::new(),
+                databases: [Id::from_u128(9)].into_iter().collect(),
             }),
         };
         let parsed = StreamState::from_value(StreamName::Pages, "s", &st.to_value())
