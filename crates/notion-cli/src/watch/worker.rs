@@ -432,6 +432,9 @@ impl Worker {
                     .map_err(|e| e.to_string())?;
                 p.states_to_commit = true;
             }
+            // The mirror keeps rows a re-read page no longer has until it can drop them by
+            // content version; `sync` writes the same messages the same way.
+            Message::PageContent { .. } => {}
             Message::Log { level, message } if level >= LogLevel::Warn => {
                 eprintln!("notion-source: warning: {message}");
             }
