@@ -1,8 +1,9 @@
 //! `notion-source`: the Notion source connector.
 //!
 //! Airbyte protocol commands (`spec`, `check`, `discover`, `read`) write JSON lines on stdout;
-//! `sync` keeps a local SQLite mirror current; `search` searches it; `demo` (the default `demo`
-//! feature) syncs a built-in fake workspace.
+//! `sync` keeps a local SQLite mirror current; `search` searches it; `watch` keeps it fresh in
+//! seconds from Notion's webhooks; `demo` (the default `demo` feature) syncs a built-in fake
+//! workspace.
 
 mod airbyte;
 mod config_file;
@@ -12,6 +13,7 @@ mod diagnose;
 mod output;
 mod search;
 mod sync;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,6 +77,9 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Search the pages of a mirror `sync` wrote: titles and Markdown, best matches first.
     Search(search::SearchArgs),
+    /// Keep the SQLite mirror fresh from Notion's webhooks, with a periodic incremental sync
+    /// as the safety net.
+    Watch(watch::WatchArgs),
     /// Sync the built-in demo workspace (a fake Notion API on 127.0.0.1) into a local database.
     #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
@@ -115,6 +120,7 @@ fn main() -> ExitCode {
             } => airbyte::read(&config, catalog.as_deref(), &streams, state.as_deref()).await,
             Command::Sync(args) => sync::run(args).await,
             Command::Search(args) => search::run(&args),
+            Command::Watch(args) => watch::run(args).await,
             #[cfg(feature = "demo")]
             Command::Demo(args) => demo::run(args).await,
         }

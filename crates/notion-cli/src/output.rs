@@ -62,8 +62,9 @@ pub(crate) enum LogFormat {
 
 /// This project's crates: `--debug` and a bare `RUST_LOG` level apply to them only, so that
 /// the HTTP libraries underneath do not flood the log.
-const OUR_CRATES: [&str; 6] = [
+const OUR_CRATES: [&str; 7] = [
     "notion_source",
+    "notion_webhook",
     "notion_streams",
     "notion_http",
     "notion_auth",

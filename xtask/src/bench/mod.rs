@@ -8,6 +8,7 @@ mod profile;
 mod requests;
 mod throttled;
 mod unthrottled;
+mod webhooks;
 
 use std::process::Command;
 
@@ -42,6 +43,9 @@ enum Part {
     Airbyte(airbyte::AirbyteArgs),
     /// The fake Notion server: startup time, peak memory, block-children requests per second.
     Fake(fake::FakeArgs),
+    /// Webhooks: from a change in the fake to the mirror row updated by `watch`, under
+    /// Notion's limits; requests per event.
+    Webhooks(webhooks::WebhooksArgs),
     /// A perf profile of the connector reading the fake (not part of the default run).
     Profile(profile::ProfileArgs),
 }
@@ -76,6 +80,7 @@ pub(crate) fn run(args: BenchArgs) -> Result<()> {
         Some(Part::Unthrottled(a)) => unthrottled::run(a, meter),
         Some(Part::Airbyte(a)) => airbyte::run(a, meter),
         Some(Part::Fake(a)) => fake::run(a),
+        Some(Part::Webhooks(a)) => webhooks::run(a),
         Some(Part::Profile(a)) => profile::run(a),
         None => {
             // Every part, one at a time (the machine may be small and shared).
@@ -83,7 +88,8 @@ pub(crate) fn run(args: BenchArgs) -> Result<()> {
             throttled::run(defaults("throttled"))?;
             unthrottled::run(defaults("unthrottled"), meter)?;
             airbyte::run(defaults("airbyte"), meter)?;
-            fake::run(defaults("fake"))
+            fake::run(defaults("fake"))?;
+            webhooks::run(defaults("webhooks"))
         }
     }
 }
