@@ -42,6 +42,8 @@ pub enum Object {
     DataSource(Id),
     /// `GET /v1/pages/{id}`.
     Page(Id),
+    /// `GET /v1/blocks/{id}`.
+    Block(Id),
 }
 
 impl Object {
@@ -51,6 +53,7 @@ impl Object {
             Object::Database(id) => format!("database {id}"),
             Object::DataSource(id) => format!("data source {id}"),
             Object::Page(id) => format!("page {id}"),
+            Object::Block(id) => format!("block {id}"),
         }
     }
 }

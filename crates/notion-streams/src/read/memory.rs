@@ -363,6 +363,7 @@ impl NotionApi for MemoryApi {
             Object::Database(i) => ("database", i),
             Object::DataSource(i) => ("data_source", i),
             Object::Page(i) => ("page", i),
+            Object::Block(i) => ("block", i),
         };
         self.note(format!("{name} {}", short(oid)));
         let result = match self.error_for(oid) {
@@ -373,6 +374,11 @@ impl NotionApi for MemoryApi {
                     Object::Database(i) => ws.databases.get(&i),
                     Object::DataSource(i) => ws.data_sources.get(&i),
                     Object::Page(i) => ws.pages.get(&i),
+                    Object::Block(i) => ws
+                        .children
+                        .values()
+                        .flatten()
+                        .find(|b| b["id"].as_str() == Some(i.to_string().as_str())),
                 };
                 found.map(raw).ok_or_else(|| http_error(404))
             }
