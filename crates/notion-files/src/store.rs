@@ -141,12 +141,15 @@ impl Store {
     /// Removes stored files that `referenced` says nothing refers to any more (given each
     /// stored file's local path), the directories left empty, and temporary files left over
     /// from a process that stopped. Anything else in the directory is left alone.
-    pub fn sweep(&self, mut referenced: impl FnMut(&str) -> Result<bool>) -> Result<Swept> {
+    pub fn sweep<E: From<Error>>(
+        &self,
+        mut referenced: impl FnMut(&str) -> Result<bool, E>,
+    ) -> Result<Swept, E> {
         let mut swept = Swept::default();
         let entries = match std::fs::read_dir(&self.root) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(swept),
-            Err(e) => return Err(Error::io("read", &self.root, e)),
+            Err(e) => return Err(Error::io("read", &self.root, e).into()),
         };
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("read", &self.root, e))?;
@@ -178,7 +181,7 @@ impl Store {
                         swept.bytes += len;
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(Error::io("remove", path, e)),
+                    Err(e) => return Err(Error::io("remove", path, e).into()),
                 }
             }
             // Only an empty directory is removed; one that is not is kept.
@@ -337,7 +340,9 @@ mod tests {
         std::fs::write(store.root().join("README"), "mine").unwrap();
         std::fs::create_dir_all(store.root().join("00")).unwrap();
         std::fs::write(store.root().join("00").join("notes.txt"), "mine").unwrap();
-        let swept = store.sweep(|local| Ok(local == keep[1])).unwrap();
+        let swept = store
+            .sweep(|local| Ok::<_, Error>(local == keep[1]))
+            .unwrap();
         assert_eq!(
             swept,
             Swept {
@@ -350,7 +355,7 @@ mod tests {
         assert!(store.holds(&keep[1], 3));
         assert!(store.root().join("README").exists());
         assert!(store.root().join("00").join("notes.txt").exists());
-        let swept = store.sweep(|_| Ok(false)).unwrap();
+        let swept = store.sweep(|_| Ok::<_, Error>(false)).unwrap();
         assert_eq!(swept.files, 1);
         // A directory that still holds someone else's file stays.
         assert!(store.root().join("00").join("notes.txt").exists());

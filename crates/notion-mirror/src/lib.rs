@@ -14,6 +14,10 @@
 //! [`Mirror::record`] says so ([`RecordOutcome::NotStored`]); a run left `running` by a killed
 //! sync is marked `interrupted` when the next one starts.
 //!
+//! The `files` table lists the files synced records reference (Notion-hosted files, whose
+//! links expire after an hour, and external links) and where their copies are stored;
+//! [`FileUpkeep`] keeps it current during a sync that downloads files ([`files`]).
+//!
 //! ```
 //! use notion_mirror::{Mirror, RecordOutcome};
 //! use notion_streams::StreamName;
@@ -38,9 +42,11 @@
 
 mod columns;
 pub mod error;
+pub mod files;
 mod mirror;
 mod schema;
 
 pub use error::{Error, Result};
+pub use files::{FileCounts, FileDownload, FileKey, FileUpkeep};
 pub use mirror::{Mirror, RecordOutcome};
 pub use schema::SCHEMA_VERSION;

@@ -19,7 +19,7 @@ use crate::schema::{
 
 /// The SQLite mirror.
 pub struct Mirror {
-    conn: Connection,
+    pub(crate) conn: Connection,
     in_transaction: bool,
     /// The upsert statement of each stream's table.
     upserts: Vec<String>,
@@ -71,8 +71,10 @@ fn inspect(conn: &Connection) -> Result<Found> {
         let version = meta("schema_version").and_then(|v| v.parse::<i64>().ok());
         // Mirrors written before the marker existed hold our tables only.
         let ours = schema_objects();
-        let unmarked_mirror =
-            application.is_none() && names.iter().all(|n| ours.contains(&n.as_str()));
+        let unmarked_mirror = application.is_none()
+            && names
+                .iter()
+                .all(|n| ours.contains(&n.as_str()) || crate::files::owns(n));
         if (application.as_deref() == Some(APPLICATION) || unmarked_mirror)
             && let Some(version) = version
         {
@@ -106,6 +108,7 @@ impl Mirror {
         }
         let tx = conn.transaction()?;
         tx.execute_batch(SCHEMA)?;
+        tx.execute_batch(crate::files::SCHEMA)?;
         tx.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)",
             params![SCHEMA_VERSION.to_string()],
@@ -135,7 +138,7 @@ impl Mirror {
         Ok(v.parse().unwrap_or(0))
     }
 
-    fn begin(&mut self) -> Result<()> {
+    pub(crate) fn begin(&mut self) -> Result<()> {
         if !self.in_transaction {
             self.conn.execute_batch("BEGIN")?;
             self.in_transaction = true;
