@@ -1,6 +1,7 @@
 //! `notion-source sync`: a local, queryable SQLite mirror of the workspace, kept current by
 //! incremental runs.
 
+mod files;
 mod progress;
 mod summary;
 
@@ -18,6 +19,7 @@ use std::sync::atomic::Ordering;
 
 use crate::airbyte::load_settings;
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
+use files::FileSync;
 use notion_mirror::{Error as MirrorError, Mirror, RecordOutcome};
 use progress::Progress;
 use summary::{StreamError, Summary, tenths};
@@ -149,6 +151,24 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
         }
     };
     connector.set_state(state);
+    let download_files = connector.settings().config.download_files;
+    let mut files = if download_files {
+        match FileSync::start(
+            &mirror,
+            &job.db,
+            &connector.settings().config,
+            connector.api(),
+            job.quiet,
+        ) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("notion-source: {e}");
+                return Err(EXIT_FAILED);
+            }
+        }
+    } else {
+        None
+    };
     let run_id = mirror
         .start_run(if job.full_refresh {
             "full_refresh"
@@ -177,17 +197,36 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     // records before them, when the next message is not a state.
     let mut states_to_commit = false;
     loop {
-        // A rotation is stored before the next message is handled.
+        if let Some(f) = files.as_mut()
+            && let Err(e) = f.refill(&mut mirror)
+        {
+            failure = Some(format!("cannot write to the database: {e}"));
+            break;
+        }
+        let downloading = files.as_ref().is_some_and(|f| f.pending() > 0);
+        let room = files.as_ref().is_none_or(FileSync::has_room);
+        // A rotation is stored before the next message is handled; finished downloads are
+        // written as they come, and the read waits while too many are queued.
         let message = tokio::select! {
             biased;
             Some(rotated) = connector.rotated() => {
                 tokens.store(&rotated, &progress);
                 continue;
             }
-            message = read.next() => match message {
+            Some((key, done)) = next_download(&mut files), if downloading => {
+                if let Some(f) = files.as_mut()
+                    && let Err(e) = f.finished(&mut mirror, key, done, &progress)
+                {
+                    failure = Some(format!("cannot write to the database: {e}"));
+                    break;
+                }
+                continue;
+            }
+            message = read.next(), if room => match message {
                 Some(m) => m,
                 None => break,
             },
+            else => continue,
         };
         let is_state = matches!(message, Message::State { .. });
         if states_to_commit && !is_state {
@@ -195,12 +234,18 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
                 failure = Some(format!("cannot write to the database: {e}"));
                 break;
             }
+            if let Some(f) = files.as_mut() {
+                f.committed();
+            }
             states_to_commit = false;
         }
         let written = match &message {
             Message::Record { stream, data, .. } => {
                 progress.record(*stream);
                 match mirror.record(*stream, data) {
+                    Ok(RecordOutcome::Stored) if files.is_some() => files
+                        .as_mut()
+                        .map_or(Ok(()), |f| f.record(&mut mirror, *stream, data)),
                     Ok(RecordOutcome::NotStored(why)) => {
                         summary.records_not_stored += 1;
                         summary.warnings += 1;
@@ -245,11 +290,15 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
         }
         progress.tick(connector.http_stats());
     }
-    if states_to_commit
-        && failure.is_none()
-        && let Err(e) = mirror.commit()
-    {
-        failure = Some(format!("cannot write to the database: {e}"));
+    if states_to_commit && failure.is_none() {
+        match mirror.commit() {
+            Ok(()) => {
+                if let Some(f) = files.as_mut() {
+                    f.committed();
+                }
+            }
+            Err(e) => failure = Some(format!("cannot write to the database: {e}")),
+        }
     }
     let counters = read.counters();
     summary.not_shared = counters.not_shared.load(Ordering::Relaxed);
@@ -282,6 +331,22 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     });
     // Records after the last state are not covered by it: drop them, the next run reads them.
     let _ = mirror.rollback();
+    // Downloads still running, and files earlier syncs left unfinished, are completed (unless
+    // the database cannot be written).
+    let database_failed = failure
+        .as_deref()
+        .is_some_and(|f| f.starts_with("cannot write to the database"));
+    if let Some(f) = files.take()
+        && !database_failed
+    {
+        match f.finish(&mut mirror, &progress).await {
+            Ok(files_summary) => summary.files = Some(files_summary),
+            Err(e) => {
+                let _ = mirror.rollback();
+                failure.get_or_insert(format!("cannot write to the database: {e}"));
+            }
+        }
+    }
     let http = connector.http_stats();
     let elapsed = started.elapsed().as_secs_f64();
     summary.status = if failure.is_none() {
@@ -319,6 +384,16 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
             eprintln!("notion-source: sync failed: {message}");
             Err(EXIT_FAILED)
         }
+    }
+}
+
+/// The next finished download, if files are downloaded.
+async fn next_download(
+    files: &mut Option<FileSync>,
+) -> Option<(notion_mirror::FileKey, notion_files::Finished)> {
+    match files {
+        Some(f) => f.next().await,
+        None => None,
     }
 }
 

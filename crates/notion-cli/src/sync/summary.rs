@@ -44,6 +44,8 @@ pub(crate) struct Summary {
     pub(crate) stream_errors: Vec<StreamError>,
     /// Why the sync failed, if it did.
     pub(crate) error: Option<String>,
+    /// What `download_files` did (`null` when it is off).
+    pub(crate) files: Option<super::files::FilesSummary>,
 }
 
 /// A stream that failed, and why.
@@ -101,6 +103,9 @@ impl Summary {
                 self.records_not_stored
             );
         }
+        if let Some(files) = &self.files {
+            out.push_str(&files.render());
+        }
         for e in &self.stream_errors {
             let _ = writeln!(out, "  stream error: {}", e.message);
         }
@@ -142,6 +147,7 @@ mod tests {
             "database",
             "stream_errors",
             "error",
+            "files",
         ] {
             assert!(keys.contains(&key), "{key}");
         }
