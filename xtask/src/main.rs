@@ -1,8 +1,10 @@
 //! Development tasks: `cargo xtask <command>`.
 
 mod bench;
+mod fuzz;
 mod live;
 mod schemas;
+mod soak;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,6 +34,10 @@ enum Task {
     Bench(bench::BenchArgs),
     /// Check the connector against the real Notion API (token from `NOTION_TOKEN`).
     Live(live::LiveArgs),
+    /// Run the property-based fuzz tests with many cases.
+    Fuzz(fuzz::FuzzArgs),
+    /// A full read with injected faults, compared with a fault-free read.
+    Soak(soak::SoakArgs),
 }
 
 /// The workspace root.
@@ -55,5 +61,7 @@ fn main() -> Result<()> {
         }
         Task::Bench(args) => bench::run(args),
         Task::Live(args) => live::run(&root(), args),
+        Task::Fuzz(args) => fuzz::run(args),
+        Task::Soak(args) => soak::run(args),
     }
 }

@@ -2,8 +2,8 @@
 //! into another type with `as_type` instead.
 
 pub use notion_model::{
-    Block, Comment, DataSource, Database, GetPagePropertyResponse, List, Page, PropertyItemList,
-    SearchResponse, SearchResult, User,
+    Block, Comment, DataSource, Database, GetPagePropertyResponse, List, Page, PageMarkdown,
+    PropertyItemList, SearchResponse, SearchResult, User,
 };
 
 /// A page of users.

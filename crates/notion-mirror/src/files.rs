@@ -601,23 +601,37 @@ impl FileUpkeep {
         Ok(downloads)
     }
 
-    /// Forgets the files of a page's blocks and comments older than `version` (within the open
-    /// transaction): after a page's content was read completely, blocks and comments that do not
-    /// carry its new content version are gone. Returns the rows deleted.
+    /// Forgets the files of a page's blocks (when `blocks`) and comments (when `comments`)
+    /// whose content version is older than `version` (within the open transaction): once a
+    /// page's content was read completely, blocks and comments that do not carry its new
+    /// content version are gone (`Message::PageContent` of `notion-streams`). Returns the rows
+    /// deleted.
     pub fn page_content(
         &mut self,
         mirror: &mut Mirror,
         page: &str,
         version: &str,
+        blocks: bool,
+        comments: bool,
     ) -> Result<usize> {
         mirror.begin()?;
-        Ok(mirror
-            .conn
-            .prepare_cached(
-                "DELETE FROM files WHERE page_id = ?1 AND stream IN ('blocks', 'comments') \
-                 AND (content_version IS NULL OR content_version < ?2)",
-            )?
-            .execute(params![page, version])?)
+        let mut deleted = 0;
+        for (stream, wanted) in [
+            (StreamName::Blocks, blocks),
+            (StreamName::Comments, comments),
+        ] {
+            if !wanted {
+                continue;
+            }
+            deleted += mirror
+                .conn
+                .prepare_cached(
+                    "DELETE FROM files WHERE page_id = ?1 AND stream = ?2 \
+                     AND (content_version IS NULL OR content_version < ?3)",
+                )?
+                .execute(params![page, stream.as_str(), version])?;
+        }
+        Ok(deleted)
     }
 
     /// Removes from the store the copies no row refers to any more, once the rows are

@@ -4,12 +4,14 @@
 //! Records and the state that covers them are committed in one transaction, so a sync killed at
 //! any point and run again ends with the same content as an uninterrupted one.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use notion_streams::shape::RawObject;
 use notion_streams::{State, StreamName};
 use rusqlite::{Connection, params};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::columns::{Columns, Parent, block_plain_text, rich_text_plain, trashed};
 use crate::error::{Error, Result};
@@ -248,6 +250,42 @@ impl Mirror {
                         author,
                         created,
                         edited,
+                        data
+                    ],
+                )
+            }
+            StreamName::PageMarkdown => {
+                #[derive(serde::Deserialize)]
+                struct Document<'a> {
+                    #[serde(borrow)]
+                    title: Option<Cow<'a, str>>,
+                    #[serde(borrow)]
+                    markdown: Option<Cow<'a, str>>,
+                    #[serde(borrow)]
+                    front_matter: Option<Cow<'a, str>>,
+                    _block_count: Option<i64>,
+                    #[serde(borrow)]
+                    _unrendered: Option<&'a RawValue>,
+                    #[serde(borrow)]
+                    _source: Option<Cow<'a, str>>,
+                    #[serde(borrow)]
+                    _content_version: Option<Cow<'a, str>>,
+                }
+                let Ok(d) = serde_json::from_str::<Document<'_>>(data) else {
+                    return Ok(RecordOutcome::NotStored("it is not a page_markdown record"));
+                };
+                self.upsert(
+                    stream,
+                    params![
+                        id,
+                        d.title.as_deref(),
+                        d.markdown.as_deref(),
+                        d.front_matter.as_deref(),
+                        d._block_count,
+                        d._unrendered.map(|r| r.get()),
+                        d._source.as_deref(),
+                        edited,
+                        d._content_version.as_deref(),
                         data
                     ],
                 )

@@ -85,6 +85,18 @@ CREATE TABLE IF NOT EXISTS comments (
     raw              TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS comments_page ON comments (page_id);
+CREATE TABLE IF NOT EXISTS page_markdown (
+    id               TEXT PRIMARY KEY,
+    title            TEXT,
+    markdown         TEXT,
+    front_matter     TEXT,
+    block_count      INTEGER,
+    unrendered       TEXT,
+    source           TEXT,
+    last_edited_time TEXT,
+    content_version  TEXT,
+    raw              TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sync_state (
     stream     TEXT PRIMARY KEY,
     state      TEXT NOT NULL,
@@ -165,6 +177,18 @@ pub(crate) fn columns(stream: StreamName) -> &'static [&'static str] {
             "last_edited_time",
             "raw",
         ],
+        StreamName::PageMarkdown => &[
+            "id",
+            "title",
+            "markdown",
+            "front_matter",
+            "block_count",
+            "unrendered",
+            "source",
+            "last_edited_time",
+            "content_version",
+            "raw",
+        ],
     }
 }
 
@@ -212,6 +236,6 @@ mod tests {
         ] {
             assert!(objects.contains(&name), "{name}: {objects:?}");
         }
-        assert_eq!(objects.len(), 12, "{objects:?}");
+        assert_eq!(objects.len(), 13, "{objects:?}");
     }
 }

@@ -532,10 +532,28 @@ fn content_read_again_forgets_the_files_of_blocks_and_comments_that_are_gone() {
         StreamName::Pages,
         &json!({"object": "page", "id": "p1", "icon": {"type": "file", "file": hosted("/ws/p1.png", 1)}}),
     );
-    // p1 is read again: only b1 is still there.
+    let comment = json!({"object": "comment", "id": "c1", "_page_id": "p1", "_content_version": v1,
+        "parent": {"type": "page_id", "page_id": "p1"},
+        "attachments": [{"category": "image", "file": hosted("/ws/c1.png", 1)}]});
+    f.record(StreamName::Comments, &comment);
+    // p1 is read again: only b1 is still there. Its comments were not read (not selected).
     f.next_sync(MAX);
     f.record(StreamName::Blocks, &versioned("b1", "p1", v2));
-    assert_eq!(f.files.page_content(&mut f.mirror, "p1", v2).unwrap(), 1);
+    assert_eq!(
+        f.files
+            .page_content(&mut f.mirror, "p1", v2, true, false)
+            .unwrap(),
+        1
+    );
+    assert_eq!(f.rows("c1").len(), 1, "comments not read stay");
+    // Then its comments are read: the comment was resolved.
+    assert_eq!(
+        f.files
+            .page_content(&mut f.mirror, "p1", v2, false, true)
+            .unwrap(),
+        1
+    );
+    assert!(f.rows("c1").is_empty());
     assert_eq!(f.rows("b1").len(), 1);
     assert!(f.rows("b2").is_empty());
     assert_eq!(f.rows("b3").len(), 1, "another page's blocks stay");

@@ -108,7 +108,7 @@ fn records_no_state_covers_are_rolled_back() {
     );
     m.rollback().unwrap();
     let counts = m.counts().unwrap();
-    assert_eq!(counts.len(), 6);
+    assert_eq!(counts.len(), StreamName::COUNT);
     assert!(counts.contains(&("pages", 1)));
     drop(m);
     // Reopening keeps the content and the schema version.

@@ -93,6 +93,11 @@ impl ApiVersion {
         !matches!(self, ApiVersion::V2026_03_11)
     }
 
+    /// Whether Notion serves `GET /v1/pages/{id}/markdown` in this version.
+    pub const fn has_page_markdown(self) -> bool {
+        matches!(self, ApiVersion::V2026_03_11)
+    }
+
     /// Whether meeting-notes blocks have type `transcription` in this version.
     pub const fn uses_transcription_type(self) -> bool {
         !matches!(self, ApiVersion::V2026_03_11)

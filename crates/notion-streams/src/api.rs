@@ -42,6 +42,8 @@ pub enum Object {
     DataSource(Id),
     /// `GET /v1/pages/{id}`.
     Page(Id),
+    /// `GET /v1/pages/{id}/markdown` (a page, or a block Notion left out of one).
+    PageMarkdown(Id),
     /// `GET /v1/blocks/{id}`.
     Block(Id),
 }
@@ -53,6 +55,7 @@ impl Object {
             Object::Database(id) => format!("database {id}"),
             Object::DataSource(id) => format!("data source {id}"),
             Object::Page(id) => format!("page {id}"),
+            Object::PageMarkdown(id) => format!("the Markdown of {id}"),
             Object::Block(id) => format!("block {id}"),
         }
     }

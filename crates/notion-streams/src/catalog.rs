@@ -20,7 +20,7 @@ pub enum SyncMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selection {
     streams: StreamSet,
-    modes: [SyncMode; 6],
+    modes: [SyncMode; StreamName::COUNT],
 }
 
 impl Selection {
@@ -38,7 +38,7 @@ impl Selection {
     pub fn of(streams: impl IntoIterator<Item = StreamName>, mode: SyncMode) -> Self {
         let mut s = Selection {
             streams: StreamSet::EMPTY,
-            modes: [SyncMode::FullRefresh; 6],
+            modes: [SyncMode::FullRefresh; StreamName::COUNT],
         };
         for stream in streams {
             s.streams.insert(stream);
@@ -99,7 +99,7 @@ impl Selection {
         };
         let mut selection = Selection {
             streams: StreamSet::EMPTY,
-            modes: [SyncMode::FullRefresh; 6],
+            modes: [SyncMode::FullRefresh; StreamName::COUNT],
         };
         for (i, entry) in streams.iter().enumerate() {
             let Some(name) = entry

@@ -97,6 +97,7 @@ impl NotionApi for HttpApi {
             Object::Database(id) => self.client.get_database(&id.to_string()).as_type(),
             Object::DataSource(id) => self.client.get_data_source(&id.to_string()).as_type(),
             Object::Page(id) => self.client.get_page(&id.to_string()).as_type(),
+            Object::PageMarkdown(id) => self.client.get_page_markdown(&id.to_string()).as_type(),
             Object::Block(id) => self.client.get_block(&id.to_string()).as_type(),
         };
         async move { Ok(call.await?) }.boxed()

@@ -129,6 +129,18 @@ pub enum CommentsMode {
     None,
 }
 
+/// Where the `page_markdown` stream's documents come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkdownSource {
+    /// Rendered locally from the blocks read (no extra request; the content is walked).
+    #[default]
+    Blocks,
+    /// Notion's `GET /v1/pages/{id}/markdown`: one request per page (plus one per part Notion
+    /// leaves out); with `fetch_page_blocks: false`, the cheapest way to read all the text.
+    Api,
+}
+
 /// The connector's configuration.
 ///
 /// Build it with [`Config::from_json`] (which validates) or [`Config::with_token`].
@@ -239,6 +251,21 @@ pub struct Config {
     #[schemars(title = "Comments", extend("order" = 15))]
     pub comments: CommentsMode,
 
+    /// Where the `page_markdown` stream's documents come from: `blocks` (default: rendered from
+    /// the blocks read, no extra request) or `api` (Notion's markdown endpoint, one request per
+    /// page; needs `api_version` 2026-03-11).
+    #[serde(default)]
+    #[schemars(title = "Markdown Source", extend("order" = 18))]
+    pub markdown_source: MarkdownSource,
+
+    /// How often incremental syncs take an inventory of every page and data source shared with
+    /// the integration (the search listed to its end: one request per 100 objects), to find
+    /// what was deleted or unshared and what was shared late with an old edit time:
+    /// `every_sync` (default), `never`, or a period such as `24h` or `7d`.
+    #[serde(default = "defaults::inventory")]
+    #[schemars(title = "Inventory", extend("order" = 19))]
+    pub inventory: String,
+
     /// Emit a state checkpoint after this many records of a stream.
     #[serde(default = "defaults::checkpoint_interval")]
     #[schemars(title = "Checkpoint Interval", range(min = 1), extend("order" = 16))]
@@ -288,6 +315,9 @@ fn null_as_empty<'de, D: serde::Deserializer<'de>>(
 }
 
 mod defaults {
+    pub(super) fn inventory() -> String {
+        "every_sync".to_owned()
+    }
     pub(super) fn api_version() -> String {
         notion_model::ApiVersion::LATEST.as_str().to_owned()
     }
@@ -355,6 +385,43 @@ pub struct Settings {
     /// Things the user should know that do not stop a sync: members this version does not know
     /// (with the known name they are closest to), for a warning on stderr and a LOG message.
     pub warnings: Vec<String>,
+    /// When incremental syncs take an inventory (`inventory`).
+    pub inventory: Inventory,
+}
+
+/// When incremental syncs take an inventory of every page and data source (see
+/// `docs/streams.md`, deletions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Inventory {
+    /// At every incremental sync.
+    EverySync,
+    /// Never: deletions and late shares are not detected (trashed pages still are).
+    Never,
+    /// When the last one is older than this.
+    Every(Duration),
+}
+
+impl Inventory {
+    /// Parses the `inventory` setting: `every_sync`, `never`, or a period (`90m`, `24h`, `7d`).
+    pub fn parse(text: &str) -> Option<Inventory> {
+        match text.trim() {
+            "every_sync" => Some(Inventory::EverySync),
+            "never" => Some(Inventory::Never),
+            period => {
+                let unit_at = period.find(|c: char| !c.is_ascii_digit())?;
+                let (number, unit) = period.split_at(unit_at);
+                let n: u64 = number.parse().ok()?;
+                let seconds = match unit {
+                    "m" => 60,
+                    "h" => 3_600,
+                    "d" => 86_400,
+                    _ => return None,
+                };
+                (n > 0).then(|| Inventory::Every(Duration::from_secs(n.saturating_mul(seconds))))
+            }
+        }
+    }
 }
 
 impl Settings {
@@ -393,6 +460,8 @@ impl Config {
             database_ids: Vec::new(),
             fetch_full_properties: true,
             comments: CommentsMode::default(),
+            markdown_source: MarkdownSource::default(),
+            inventory: defaults::inventory(),
             checkpoint_interval: defaults::checkpoint_interval(),
             lookback_minutes: defaults::lookback_minutes(),
             download_files: false,
@@ -530,6 +599,17 @@ impl Config {
                 );
             }
         };
+        if self.markdown_source == MarkdownSource::Api && !api_version.has_page_markdown() {
+            return invalid(
+                "markdown_source",
+                format!(
+                    "is \"api\", but Notion serves page Markdown only from API version 2026-03-11 \
+                     (api_version is {})",
+                    api_version.as_str()
+                ),
+                "use api_version 2026-03-11 (the default), or markdown_source \"blocks\"",
+            );
+        }
         let start_date = match &self.start_date {
             None => None,
             Some(text) if text.trim().is_empty() => None,
@@ -613,6 +693,13 @@ impl Config {
         }
         let lookback = Duration::from_secs(u64::from(self.lookback_minutes) * 60);
         let warnings = self.unknown_member_warnings();
+        let Some(inventory) = Inventory::parse(&self.inventory) else {
+            return invalid(
+                "inventory",
+                format!("is {}", quoted(&self.inventory)),
+                "use \"every_sync\", \"never\", or a period such as \"24h\" or \"7d\" (minutes m, hours h, days d)",
+            );
+        };
         let settings = Settings {
             config: self,
             api_version,
@@ -623,6 +710,7 @@ impl Config {
             lookback,
             max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             warnings,
+            inventory,
         };
         // The connection settings, by the rules of the crate that owns them, on exactly the
         // client configuration `Connector::new` will build.
@@ -841,6 +929,7 @@ fn fix_for(field: &str) -> &'static str {
             "see docs/configuration.md for the fields of each authentication method"
         }
         "comments" => "use \"pages_and_blocks\", \"pages\" or \"none\"",
+        "markdown_source" => "use \"blocks\" or \"api\"",
         "database_ids" => "give a list of database IDs as strings",
         _ => "see docs/configuration.md for the type and range of this field",
     }

@@ -29,6 +29,7 @@ pub mod client;
 pub mod config;
 pub mod connector;
 pub mod error;
+pub mod idset;
 pub mod protocol;
 mod read;
 pub mod records;

@@ -123,6 +123,21 @@ pub enum Message {
         /// The whole updated configuration.
         config: Value,
     },
+    /// A page's content was read completely in this read: every block (when `blocks`) and
+    /// every comment (when `comments`) of the page that is current was emitted with `version`
+    /// as its `_content_version`, so those of an older version are gone (deleted, resolved, or
+    /// the page was trashed or deleted). For library and standalone use: nothing is written for
+    /// it in the Airbyte protocol, where the records' versions say the same.
+    PageContent {
+        /// The page.
+        page: notion_model::Id,
+        /// The content version of this read.
+        version: String,
+        /// Whether the page's blocks were all emitted.
+        blocks: bool,
+        /// Whether the page's comments were all emitted (per the `comments` setting).
+        comments: bool,
+    },
 }
 
 /// The `AirbyteMessage` envelope of every message but records, as serde types.
@@ -277,7 +292,7 @@ impl Message {
     fn envelope(&self) -> Option<wire::Envelope<'_>> {
         use wire::*;
         Some(match self {
-            Message::Record { .. } => return None,
+            Message::Record { .. } | Message::PageContent { .. } => return None,
             Message::State {
                 stream,
                 state,
@@ -399,7 +414,9 @@ mod tests {
             stream: StreamName::Blocks,
             state: StreamState {
                 cursor: crate::state::parse_time("2026-01-01T00:00:00.000Z"),
+                version: None,
                 pass: None,
+                known: None,
             },
             record_count: 3,
         };

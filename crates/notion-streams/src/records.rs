@@ -192,6 +192,10 @@ pub struct PageRecord {
     pub _data_source_id: Option<String>,
     /// ID of the database the page is a row of (enrichment).
     pub _database_id: Option<String>,
+    /// The content version of the read that emitted the page (enrichment): the page's blocks
+    /// and comments that are current carry the same (see `docs/streams.md`, deletions).
+    #[schemars(extend("format" = "date-time"))]
+    pub _content_version: Option<String>,
     /// Top-level fields Notion sent that this version does not declare.
     pub _extra: Option<Object>,
 }
@@ -239,6 +243,11 @@ pub struct BlockRecord {
     /// `true` when the block has children that `max_block_depth` kept from being read
     /// (enrichment; absent otherwise).
     pub _children_cut: Option<bool>,
+    /// The content version of the read that emitted the block (enrichment; the cursor): every
+    /// block of a re-read page carries the page's new version, so a block whose version is older
+    /// than its page's was deleted.
+    #[schemars(extend("format" = "date-time"))]
+    pub _content_version: Option<String>,
     /// Top-level fields Notion sent that this version does not declare (for example the content
     /// of a block type newer than this version).
     pub _extra: Option<Object>,
@@ -275,6 +284,58 @@ pub struct CommentRecord {
     pub attachments: Option<Vec<Value>>,
     /// ID of the page the comment belongs to (enrichment).
     pub _page_id: Option<String>,
+    /// The content version of the read that emitted the comment (enrichment; the cursor): a
+    /// comment whose version is older than its page's was resolved or deleted.
+    #[schemars(extend("format" = "date-time"))]
+    pub _content_version: Option<String>,
     /// Top-level fields Notion sent that this version does not declare.
+    pub _extra: Option<Object>,
+}
+
+/// A `page_markdown` record: a page as a Markdown document.
+#[derive(JsonSchema)]
+#[schemars(
+    title = "page_markdown",
+    description = "A Notion page as a Markdown document: YAML front matter with its properties, then its content."
+)]
+pub struct PageMarkdownRecord {
+    /// Always `page_markdown`.
+    pub object: Option<String>,
+    /// The page's ID.
+    pub id: String,
+    /// Plain-text title.
+    pub title: Option<String>,
+    /// The document: front matter between `---` lines, a blank line, then the content.
+    pub markdown: Option<String>,
+    /// The front matter alone, a YAML mapping (id, title, url, timestamps, properties).
+    pub front_matter: Option<String>,
+    /// Link to the page in Notion.
+    pub url: Option<String>,
+    /// Where the page lives.
+    pub parent: Option<Object>,
+    /// When the page was created.
+    #[schemars(extend("format" = "date-time"))]
+    pub created_time: Option<String>,
+    /// When the page was last edited (the cursor).
+    #[schemars(extend("format" = "date-time"))]
+    pub last_edited_time: Option<String>,
+    /// Whether the page is in the trash.
+    pub in_trash: Option<bool>,
+    /// ID of the page (enrichment, as on blocks and comments).
+    pub _page_id: Option<String>,
+    /// How many blocks the document was made from (rendered from blocks only).
+    pub _block_count: Option<u32>,
+    /// Block types rendered as a placeholder, sorted (`unsupported:<type>`, an unknown type,
+    /// `synced_block` whose original was not read, …).
+    pub _unrendered: Option<Vec<String>>,
+    /// `blocks` (rendered from the blocks read) or `api` (Notion's markdown endpoint).
+    pub _source: Option<String>,
+    /// Whether parts of the page could not be rendered (Notion's markdown endpoint left blocks
+    /// out that could not be fetched either).
+    pub _truncated: Option<bool>,
+    /// The content version of the read that emitted the document (enrichment).
+    #[schemars(extend("format" = "date-time"))]
+    pub _content_version: Option<String>,
+    /// Never set: documents are made by the connector (declared like every stream's).
     pub _extra: Option<Object>,
 }

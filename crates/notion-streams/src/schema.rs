@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 
 use crate::config::Config;
 use crate::records::{
-    BlockRecord, CommentRecord, DataSourceRecord, DatabaseRecord, PageRecord, UserRecord,
+    BlockRecord, CommentRecord, DataSourceRecord, DatabaseRecord, PageMarkdownRecord, PageRecord,
+    UserRecord,
 };
 use crate::stream::StreamName;
 
@@ -76,11 +77,31 @@ pub fn stream_schema(stream: StreamName) -> Value {
         StreamName::Pages => generate::<PageRecord>(),
         StreamName::Blocks => generate::<BlockRecord>(),
         StreamName::Comments => generate::<CommentRecord>(),
+        StreamName::PageMarkdown => generate::<PageMarkdownRecord>(),
     };
     if let Some(obj) = schema.as_object_mut() {
         // Records are open objects: Notion adds fields without notice. Undeclared top-level
         // fields are moved into `_extra`, so a record never carries one.
         obj.insert("additionalProperties".into(), Value::Bool(true));
+        if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+            // Airbyte's deletion convention: a record with this set removes its row in
+            // append-dedup mode. Declared on every stream so the column exists first.
+            props.insert(
+                "_ab_cdc_deleted_at".into(),
+                json!({
+                    "description": "When the connector saw that the object is gone (deleted, or no longer shared): set only on deletion records.",
+                    "type": ["string", "null"],
+                    "format": "date-time"
+                }),
+            );
+            props.insert(
+                "_deleted_reason".into(),
+                json!({
+                    "description": "Why a deletion record was emitted: `not_found` (deleted, or no longer shared with the integration) or `trashed`.",
+                    "type": ["string", "null"]
+                }),
+            );
+        }
         if stream == StreamName::Blocks
             && let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut)
         {

@@ -11,6 +11,8 @@ use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use notion_model::{Id, Timestamp};
+
+use crate::idset::IdSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -166,10 +168,42 @@ pub struct PassState {
 /// The state of one stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamState {
-    /// Objects edited at or after this time are read by the next incremental sync.
+    /// Objects edited at or after this time are read by the next incremental sync
+    /// (`last_edited_time`).
     pub cursor: Option<DateTime<Utc>>,
+    /// For blocks and comments, whose records carry the content version of the read that
+    /// emitted them: the version of the last complete read (`_content_version`, the stream's
+    /// cursor field). Every record the next read emits has a newer one.
+    pub version: Option<DateTime<Utc>>,
     /// The progress of an unfinished sync.
     pub pass: Option<PassState>,
+    /// For pages: what the last inventory found, to tell deletions and late shares.
+    pub known: Option<Known>,
+}
+
+/// The objects a destination holds, as of the last inventory (see `docs/streams.md`,
+/// deletions): what the next inventory compares with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Known {
+    /// When the inventory was taken (server time).
+    #[serde(with = "notion_time")]
+    pub at: DateTime<Utc>,
+    /// Pages (rows included), in the trash or not.
+    pub pages: IdSet,
+    /// Data sources.
+    pub data_sources: IdSet,
+    /// Databases.
+    pub databases: IdSet,
+}
+
+impl Known {
+    /// The size of its serialized form, roughly, in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.pages.encoded_len()
+            + self.data_sources.encoded_len()
+            + self.databases.encoded_len()
+            + 128
+    }
 }
 
 impl Serialize for StreamState {
@@ -181,8 +215,14 @@ impl Serialize for StreamState {
         if let Some(c) = self.cursor {
             map.serialize_entry("last_edited_time", &format_time(c))?;
         }
+        if let Some(v) = self.version {
+            map.serialize_entry(crate::stream::CONTENT_VERSION, &format_time(v))?;
+        }
         if let Some(p) = &self.pass {
             map.serialize_entry("pass", p)?;
+        }
+        if let Some(k) = &self.known {
+            map.serialize_entry("known", k)?;
         }
         map.end()
     }
@@ -196,35 +236,52 @@ impl StreamState {
 
     fn from_value(stream: StreamName, field: &str, value: &Value) -> Result<Option<Self>> {
         let bad = |sub: &str, problem: String| {
-            Err(Error::State(InvalidField::new(
+            Error::State(InvalidField::new(
                 format!("{field}{sub}"),
                 problem,
                 format!(
                     "pass the STATE messages the connector emitted for `{stream}`, or drop the stream's state to sync it from the start"
                 ),
-            )))
+            ))
         };
         let obj = match value {
             Value::Null => return Ok(None),
             Value::Object(o) => o,
-            other => return bad("", format!("is {other}, not an object")),
+            other => return Err(bad("", format!("is {other}, not an object"))),
         };
-        let cursor = match obj.get("last_edited_time") {
-            None | Some(Value::Null) => None,
+        let time = |key: &str| match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => match parse_time(s) {
-                Some(t) => Some(t),
-                None => return bad(".last_edited_time", format!("is {s:?}, not a timestamp")),
+                Some(t) => Ok(Some(t)),
+                None => Err(bad(
+                    &format!(".{key}"),
+                    format!("is {s:?}, not a timestamp"),
+                )),
             },
-            Some(other) => return bad(".last_edited_time", format!("is {other}, not a string")),
+            Some(other) => Err(bad(&format!(".{key}"), format!("is {other}, not a string"))),
         };
+        let cursor = time("last_edited_time")?;
+        let version = time(crate::stream::CONTENT_VERSION)?;
         let pass = match obj.get("pass") {
             None | Some(Value::Null) => None,
             Some(v) => match serde_json::from_value::<PassState>(v.clone()) {
                 Ok(p) => Some(p),
-                Err(e) => return bad(".pass", format!("is not a sync progress object ({e})")),
+                Err(e) => return Err(bad(".pass", format!("is not a sync progress object ({e})"))),
             },
         };
-        Ok(Some(StreamState { cursor, pass }))
+        let known = match obj.get("known") {
+            None | Some(Value::Null) => None,
+            Some(v) => match serde_json::from_value::<Known>(v.clone()) {
+                Ok(k) => Some(k),
+                Err(e) => return Err(bad(".known", format!("is not an inventory ({e})"))),
+            },
+        };
+        Ok(Some(StreamState {
+            cursor,
+            version,
+            pass,
+            known,
+        }))
     }
 }
 
@@ -387,7 +444,9 @@ mod tests {
     fn per_stream_messages_round_trip() {
         let st = StreamState {
             cursor: parse_time("2026-07-04T09:08:00.000Z"),
+            version: None,
             pass: None,
+            known: None,
         };
         let msg = json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": st.to_value()}}]);
         let state = State::from_value(&msg).unwrap();
@@ -464,6 +523,7 @@ mod tests {
         );
         let st = StreamState {
             cursor: None,
+            version: None,
             pass: Some(PassState {
                 started_at: parse_time("2026-01-02T00:00:00.000Z").unwrap(),
                 lower: None,
@@ -471,6 +531,12 @@ mod tests {
                 pending_pages: vec![],
                 databases: vec![Id::from_u128(2)],
                 data_sources: vec![],
+            }),
+            known: Some(Known {
+                at: parse_time("2026-01-01T00:00:00.000Z").unwrap(),
+                pages: [Id::from_u128(7), Id::from_u128(8)].into_iter().collect(),
+                data_sources: IdSet::new(),
+                databases: [Id::from_u128(9)].into_iter().collect(),
             }),
         };
         let parsed = StreamState::from_value(StreamName::Pages, "s", &st.to_value())

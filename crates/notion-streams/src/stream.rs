@@ -5,6 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// The member carrying the content version of the read that emitted a record.
+pub const CONTENT_VERSION: &str = "_content_version";
+
 /// A stream of the connector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -21,11 +24,13 @@ pub enum StreamName {
     Blocks,
     /// Unresolved comments on pages and blocks.
     Comments,
+    /// Each page as a Markdown document.
+    PageMarkdown,
 }
 
 impl StreamName {
     /// How many streams there are.
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
 
     /// Every stream, in the order they are listed by `discover`.
     pub const ALL: [StreamName; Self::COUNT] = [
@@ -35,6 +40,7 @@ impl StreamName {
         StreamName::Pages,
         StreamName::Blocks,
         StreamName::Comments,
+        StreamName::PageMarkdown,
     ];
 
     /// The stream's name in the catalog.
@@ -46,17 +52,24 @@ impl StreamName {
             StreamName::Pages => "pages",
             StreamName::Blocks => "blocks",
             StreamName::Comments => "comments",
+            StreamName::PageMarkdown => "page_markdown",
         }
     }
 
-    /// Whether the stream supports incremental syncs (on `last_edited_time`).
+    /// Whether the stream supports incremental syncs.
     pub fn is_incremental(self) -> bool {
         !matches!(self, StreamName::Users)
     }
 
-    /// The cursor field of an incremental stream.
+    /// The cursor field of an incremental stream: `last_edited_time`, except for blocks and
+    /// comments, whose records carry the content version of the read that emitted them (every
+    /// block and comment of a re-read page is emitted again, whatever its own edit time).
     pub fn cursor_field(self) -> Option<&'static str> {
-        self.is_incremental().then_some("last_edited_time")
+        match self {
+            StreamName::Users => None,
+            StreamName::Blocks | StreamName::Comments => Some(CONTENT_VERSION),
+            _ => Some("last_edited_time"),
+        }
     }
 
     /// A small index, for per-stream arrays.
@@ -77,10 +90,12 @@ pub struct UnknownStream(pub String);
 
 impl fmt::Display for UnknownStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = StreamName::ALL.iter().map(|s| s.as_str()).collect();
         write!(
             f,
-            "unknown stream {:?} (streams: users, databases, data_sources, pages, blocks, comments)",
-            self.0
+            "unknown stream {:?} (streams: {})",
+            self.0,
+            names.join(", ")
         )
     }
 }

@@ -56,17 +56,25 @@ pub(crate) fn use_connector(path: PathBuf) {
     let _ = CONNECTOR.set(path);
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set, else `target/`.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 /// The `notion-source` binary measured: the release build, or the one given with `--connector`.
 pub(crate) fn connector_bin() -> PathBuf {
     CONNECTOR
         .get()
         .cloned()
-        .unwrap_or_else(|| root().join("target/release/notion-source"))
+        .unwrap_or_else(|| target_dir().join("release/notion-source"))
 }
 
 /// The release `notion-fake` binary.
 pub(crate) fn fake_bin() -> PathBuf {
-    root().join("target/release/notion-fake")
+    target_dir().join("release/notion-fake")
 }
 
 /// A fake Notion API served from this process (on its own runtime), so that the benchmark can

@@ -2,7 +2,7 @@
 //! with its defaults and prints its table (see docs/benchmarks.md).
 
 mod airbyte;
-mod common;
+pub(crate) mod common;
 mod fake;
 mod profile;
 mod requests;

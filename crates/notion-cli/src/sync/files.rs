@@ -185,6 +185,21 @@ impl FileSync {
         Ok(())
     }
 
+    /// A page's content was read completely: the files of its blocks and comments that were
+    /// not read again are forgotten.
+    pub(crate) fn page_content(
+        &mut self,
+        mirror: &mut Mirror,
+        page: &str,
+        version: &str,
+        blocks: bool,
+        comments: bool,
+    ) -> Result<(), MirrorError> {
+        self.upkeep
+            .page_content(mirror, page, version, blocks, comments)
+            .map(drop)
+    }
+
     /// The mirror committed: what was written is kept.
     pub(crate) fn committed(&mut self) {
         self.since_commit.clear();

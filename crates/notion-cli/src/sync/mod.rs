@@ -272,6 +272,17 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
                 }
                 Ok(())
             }
+            Message::PageContent {
+                page,
+                version,
+                blocks,
+                comments,
+            } => match files.as_mut() {
+                Some(f) => {
+                    f.page_content(&mut mirror, &page.to_string(), version, *blocks, *comments)
+                }
+                None => Ok(()),
+            },
             Message::Error {
                 stream, message, ..
             } => {

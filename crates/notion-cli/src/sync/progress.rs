@@ -10,7 +10,7 @@ use notion_streams::{HttpStats, StreamName};
 pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     streams: Vec<StreamName>,
-    records: [AtomicU64; 6],
+    records: [AtomicU64; StreamName::COUNT],
     last_draw: std::sync::Mutex<(Instant, u64)>,
 }
 

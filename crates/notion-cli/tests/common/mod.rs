@@ -71,16 +71,23 @@ pub fn catalog(streams: &[&str], mode: &str) -> Value {
     }).collect::<Vec<_>>()})
 }
 
-pub const ALL_STREAMS: [&str; 6] = [
+pub const ALL_STREAMS: [&str; 7] = [
     "users",
     "databases",
     "data_sources",
     "pages",
     "blocks",
     "comments",
+    "page_markdown",
 ];
-pub const INCREMENTAL_STREAMS: [&str; 5] =
-    ["databases", "data_sources", "pages", "blocks", "comments"];
+pub const INCREMENTAL_STREAMS: [&str; 6] = [
+    "databases",
+    "data_sources",
+    "pages",
+    "blocks",
+    "comments",
+    "page_markdown",
+];
 
 /// The outcome of a run of the binary.
 #[derive(Debug)]

@@ -9,9 +9,13 @@ use crate::catalog::{Selection, SyncMode};
 use crate::state::State;
 use crate::stream::StreamName;
 
-/// The streams read page by page: a page's record, its blocks, its comments.
-pub(crate) const PAGE_STREAMS: [StreamName; 3] =
-    [StreamName::Pages, StreamName::Blocks, StreamName::Comments];
+/// The streams read page by page: a page's record, its blocks, its comments, its document.
+pub(crate) const PAGE_STREAMS: [StreamName; 4] = [
+    StreamName::Pages,
+    StreamName::Blocks,
+    StreamName::Comments,
+    StreamName::PageMarkdown,
+];
 
 /// The lower bound of each stream: objects edited before it are not emitted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,10 +31,11 @@ impl Bounds {
         selection: &Selection,
         input: &State,
         start_date: Option<DateTime<Utc>>,
+        lookback: std::time::Duration,
     ) -> Self {
         let mut per_stream = [None; StreamName::COUNT];
         for s in StreamName::ALL {
-            let cursor = input_cursor(selection, input, s);
+            let cursor = input_cursor(selection, input, s, lookback);
             per_stream[s.index()] = match (cursor, start_date) {
                 (Some(c), Some(d)) => Some(c.max(d)),
                 (c, d) => c.or(d),
@@ -72,14 +77,34 @@ impl Bounds {
     }
 }
 
-/// The cursor `stream` was read from: its state's, when it is read incrementally.
+/// The cursor `stream` was read from: its state's, when it is read incrementally. A state
+/// that has only a content version (blocks, comments) re-reads the pages edited since that
+/// version less the lookback window.
 pub(crate) fn input_cursor(
+    selection: &Selection,
+    input: &State,
+    stream: StreamName,
+    lookback: std::time::Duration,
+) -> Option<DateTime<Utc>> {
+    match selection.mode(stream) {
+        SyncMode::Incremental => input.get(stream).and_then(|st| {
+            st.cursor.or_else(|| {
+                let lookback = ChronoDuration::from_std(lookback).unwrap_or_default();
+                st.version.map(|v| v - lookback)
+            })
+        }),
+        SyncMode::FullRefresh => None,
+    }
+}
+
+/// The content version `stream` was read from, when it is read incrementally.
+pub(crate) fn input_version(
     selection: &Selection,
     input: &State,
     stream: StreamName,
 ) -> Option<DateTime<Utc>> {
     match selection.mode(stream) {
-        SyncMode::Incremental => input.get(stream).and_then(|st| st.cursor),
+        SyncMode::Incremental => input.get(stream).and_then(|st| st.version),
         SyncMode::FullRefresh => None,
     }
 }
@@ -116,7 +141,9 @@ mod tests {
                 *s,
                 Some(StreamState {
                     cursor: Some(t(c)),
+                    version: None,
                     pass: None,
+                    known: None,
                 }),
             );
         }
@@ -151,6 +178,7 @@ mod tests {
                     (StreamName::Pages, "2026-03-01T00:00:00Z"),
                     (StreamName::Blocks, "2026-02-01T00:00:00Z"),
                     (StreamName::Comments, "2026-04-01T00:00:00Z"),
+                    (StreamName::PageMarkdown, "2026-04-01T00:00:00Z"),
                 ],
                 start: None,
                 pages: Some("2026-03-01T00:00:00Z"),
@@ -182,6 +210,7 @@ mod tests {
                     (StreamName::Pages, "2026-03-01T00:00:00Z"),
                     (StreamName::Blocks, "2026-03-01T00:00:00Z"),
                     (StreamName::Comments, "2026-03-01T00:00:00Z"),
+                    (StreamName::PageMarkdown, "2026-03-01T00:00:00Z"),
                 ],
                 start: Some("2026-01-01T00:00:00Z"),
                 pages: Some("2026-03-01T00:00:00Z"),
@@ -190,7 +219,12 @@ mod tests {
             },
         ];
         for c in cases {
-            let b = Bounds::new(&c.selection, &state(&c.cursors), c.start.map(t));
+            let b = Bounds::new(
+                &c.selection,
+                &state(&c.cursors),
+                c.start.map(t),
+                std::time::Duration::from_secs(600),
+            );
             assert_eq!(b.get(StreamName::Pages), c.pages.map(t), "{}", c.name);
             assert_eq!(b.get(StreamName::Blocks), c.blocks.map(t), "{}", c.name);
             assert_eq!(b.min_pages(), c.min_pages.map(t), "{}", c.name);

@@ -1,5 +1,6 @@
 //! The comments of a page and of its blocks: each emitted once, whichever listings return it
-//! (a page-level listing may also return comments of the page's blocks).
+//! (a page-level listing may also return comments of the page's blocks), all of them with the
+//! read's content version, so that the ones no longer listed can be told apart.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -7,11 +8,11 @@ use std::collections::HashSet;
 use notion_model::Id;
 use serde_json::value::RawValue;
 
-use super::{Reader, timestamp};
+use super::Reader;
 use crate::error::Result;
 use crate::schema::declared_fields;
 use crate::shape::{Enrichment, RawObject, malformed, shape};
-use crate::stream::StreamName;
+use crate::stream::{CONTENT_VERSION, StreamName};
 
 /// The comments of one page emitted so far.
 pub(super) struct PageComments<'a> {
@@ -34,6 +35,7 @@ impl Reader {
         &self,
         seen: &mut PageComments<'_>,
         comments: Vec<Box<RawValue>>,
+        version: &str,
     ) -> Result<()> {
         if self.has_failed(StreamName::Comments) {
             return Ok(());
@@ -46,9 +48,6 @@ impl Reader {
             else {
                 continue;
             };
-            if timestamp(&obj).is_some_and(|t| !self.bounds.admits(StreamName::Comments, t)) {
-                continue;
-            }
             if !seen.emitted.insert(id) {
                 continue;
             }
@@ -56,7 +55,10 @@ impl Reader {
                 &obj,
                 declared_fields(StreamName::Comments),
                 &[],
-                &[("_page_id", Enrichment::Str(Cow::Borrowed(seen.page)))],
+                &[
+                    ("_page_id", Enrichment::Str(Cow::Borrowed(seen.page))),
+                    (CONTENT_VERSION, Enrichment::Str(Cow::Borrowed(version))),
+                ],
             );
             self.out.record(StreamName::Comments, record).await?;
         }

@@ -14,20 +14,24 @@ use notion_model::Id;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{Reader, is_listing_loop, is_unavailable, timestamp};
+use notion_markdown::PageTree;
+
+use super::document::PageSource;
+use super::{Reader, is_listing_loop, is_unavailable};
 use crate::api::ListRequest;
 use crate::config::CommentsMode;
 use crate::error::{Error, Result};
+use crate::protocol::{LogLevel, Message};
 use crate::schema::declared_fields;
 use crate::shape::{Enrichment, RawObject, malformed, shape};
-use crate::stream::StreamName;
+use crate::stream::{CONTENT_VERSION, StreamName};
 
 /// Concurrent requests within one page's block tree.
 const TREE_CONCURRENCY: usize = 8;
 
 /// What to read of a page's content.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Walk {
+#[derive(Clone, Copy)]
+pub(super) struct Walk<'a> {
     /// The page.
     pub(super) page: Id,
     /// Read the block tree (for the blocks stream, for block comments, and to find child pages
@@ -37,6 +41,8 @@ pub(super) struct Walk {
     pub(super) emit_blocks: bool,
     /// Which comments to read.
     pub(super) comments: CommentsMode,
+    /// Render the page's document from its blocks.
+    pub(super) document: Option<&'a PageSource>,
     /// A page that is not found or not shared is an error (for library callers), not a warning.
     pub(super) strict: bool,
 }
@@ -51,6 +57,7 @@ enum Fetch {
 
 enum Fetched {
     Children {
+        parent: Id,
         depth: u32,
         blocks: Vec<Box<RawValue>>,
     },
@@ -61,11 +68,15 @@ enum Fetched {
 }
 
 impl Reader {
-    /// Reads a page's block tree and its comments.
-    pub(super) async fn walk(self: &Arc<Self>, walk: Walk) -> Result<()> {
+    /// Reads a page's block tree and its comments (and renders its document). Every block and
+    /// comment of the page is emitted, with this read's content version; when the content was
+    /// read completely, a [`Message::PageContent`] says so.
+    pub(super) async fn walk(self: &Arc<Self>, walk: Walk<'_>) -> Result<()> {
         let page = walk.page;
         let max_depth = self.settings.config.max_block_depth;
         let page_text = page.to_string();
+        let version = self.content_version();
+        let mut tree = walk.document.map(|_| PageTree::new(page));
         let mut queue: VecDeque<Fetch> = VecDeque::new();
         if walk.blocks {
             queue.push_back(Fetch::Children {
@@ -91,10 +102,26 @@ impl Reader {
             match done? {
                 Fetched::Unavailable => {}
                 Fetched::Comments { comments: list } => {
-                    self.emit_comments(&mut comments, list).await?;
+                    self.emit_comments(&mut comments, list, &version).await?;
                 }
-                Fetched::Children { depth, blocks } => {
+                Fetched::Children {
+                    parent,
+                    depth,
+                    blocks,
+                } => {
                     for (position, raw) in (0u32..).zip(blocks) {
+                        if let Some(tree) = tree.as_mut()
+                            && let Err(e) = tree.insert_json(raw.get(), parent, position)
+                        {
+                            self.out
+                                .log(
+                                    LogLevel::Warn,
+                                    format!(
+                                        "a block of page {page} is left out of its document: {e}"
+                                    ),
+                                )
+                                .await?;
+                        }
                         let obj =
                             RawObject::parse(raw.get()).map_err(|e| malformed("a block", e))?;
                         let Some(id) = self
@@ -135,15 +162,12 @@ impl Reader {
                         if walk.comments == CommentsMode::PagesAndBlocks && !stands_for_page {
                             queue.push_back(Fetch::Comments { block: id });
                         }
-                        if walk.emit_blocks
-                            && !self.has_failed(StreamName::Blocks)
-                            && timestamp(&obj)
-                                .is_none_or(|t| self.bounds.admits(StreamName::Blocks, t))
-                        {
+                        if walk.emit_blocks && !self.has_failed(StreamName::Blocks) {
                             let mut enrich = vec![
                                 ("_page_id", Enrichment::Str(Cow::Borrowed(&page_text))),
                                 ("_depth", Enrichment::U32(depth)),
                                 ("_position", Enrichment::U32(position)),
+                                (CONTENT_VERSION, Enrichment::Str(Cow::Borrowed(&version))),
                             ];
                             if cut {
                                 enrich.push(("_children_cut", Enrichment::Bool(true)));
@@ -155,6 +179,24 @@ impl Reader {
                     }
                 }
             }
+        }
+        if let (Some(document), Some(tree)) = (walk.document, tree.as_ref())
+            && !self.has_failed(StreamName::PageMarkdown)
+        {
+            self.emit_rendered_document(document, tree).await?;
+        }
+        let blocks = walk.emit_blocks && !self.has_failed(StreamName::Blocks);
+        let comments =
+            walk.comments != CommentsMode::None && !self.has_failed(StreamName::Comments);
+        if blocks || comments {
+            self.out
+                .send(Message::PageContent {
+                    page,
+                    version,
+                    blocks,
+                    comments,
+                })
+                .await?;
         }
         Ok(())
     }
@@ -175,7 +217,11 @@ impl Reader {
         };
         let all = pages.into_iter().flat_map(|p| p.results).collect();
         Ok(match f {
-            Fetch::Children { depth, .. } => Fetched::Children { depth, blocks: all },
+            Fetch::Children { parent, depth } => Fetched::Children {
+                parent,
+                depth,
+                blocks: all,
+            },
             Fetch::Comments { .. } => Fetched::Comments { comments: all },
         })
     }

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use super::bounds::PAGE_STREAMS;
 use super::source::SourceKind;
-use super::{Reader, is_listing_loop, is_unavailable, timestamp};
+use super::{Reader, is_listing_loop, is_unavailable, lock, timestamp};
 use crate::api::{Direction, ListRequest, SearchRequest};
 use crate::error::Result;
+use crate::protocol::Message;
 use crate::schema::declared_fields;
 use crate::shape::{RawObject, malformed, shape};
 use crate::state::{SourceKey, SourceProgress};
@@ -36,6 +37,7 @@ impl Reader {
                 if self.object_id(&obj, "a user", USERS).await?.is_none() {
                     continue;
                 }
+                self.remember_user(raw.get());
                 self.out
                     .record(StreamName::Users, shape(&obj, declared, &[], &[]))
                     .await?;
@@ -87,6 +89,28 @@ impl Reader {
         }
     }
 
+    /// A page found in the trash: its record (with `in_trash`), its content gone, and a
+    /// deletion record of its document.
+    async fn page_trashed(&self, id: notion_model::Id, obj: &RawObject<'_>) -> Result<()> {
+        if self.selection.contains(StreamName::Pages) {
+            self.emit_page_record(obj, None).await?;
+        }
+        let version = self.content_version();
+        self.out
+            .send(Message::PageContent {
+                page: id,
+                version: version.clone(),
+                blocks: self.selection.contains(StreamName::Blocks),
+                comments: self.selection.contains(StreamName::Comments),
+            })
+            .await?;
+        if let Ok(observed) = notion_model::Timestamp::parse(&version) {
+            self.emit_document_tombstone(id, &observed, "trashed")
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Pages moved to the trash since the cursor: search and queries no longer return them, so
     /// a search of the trash (newest first, down to the cursor) finds them, and their records
     /// are emitted with `in_trash: true`.
@@ -112,17 +136,17 @@ impl Reader {
                     continue;
                 }
                 let Some(ts) = timestamp(&obj) else { continue };
-                if !self.bounds.admits(StreamName::Pages, ts) {
+                let lists_everything = lock(&self.inventory).lists_everything();
+                if !self.bounds.admits_page(ts) && !lists_everything {
                     return Ok(());
                 }
-                if self
-                    .object_id(&obj, "a trashed page", SEARCH)
-                    .await?
-                    .is_none()
-                {
+                let Some(id) = self.object_id(&obj, "a trashed page", SEARCH).await? else {
                     continue;
+                };
+                lock(&self.inventory).listed(id);
+                if self.bounds.admits_page(ts) {
+                    self.page_trashed(id, &obj).await?;
                 }
-                self.emit_page_record(&obj, None).await?;
             }
         }
         Ok(())

@@ -63,6 +63,8 @@ struct Workspace {
     users_error: Option<u16>,
     /// Every comments listing fails with this status.
     comments_error: Option<u16>,
+    /// Answers of `GET /v1/pages/{id}/markdown`.
+    markdown: HashMap<Id, Value>,
 }
 
 impl MemoryApi {
@@ -133,14 +135,14 @@ impl MemoryApi {
         ws.databases.insert(
             id(db),
             json!({"object": "database", "id": id(db), "last_edited_time": at(minute),
-                   "title": [{"plain_text": format!("db {db}")}],
+                   "title": text(&format!("db {db}")),
                    "data_sources": [{"id": id(ds), "name": format!("ds {ds}")}]}),
         );
         ws.data_sources.insert(
             id(ds),
             json!({"object": "data_source", "id": id(ds), "last_edited_time": at(minute),
                    "parent": {"type": "database_id", "database_id": id(db)},
-                   "title": [{"plain_text": format!("ds {ds}")}], "properties": {}}),
+                   "title": text(&format!("ds {ds}")), "properties": {}}),
         );
         drop(ws);
         self
@@ -197,7 +199,14 @@ impl MemoryApi {
         let mut block = json!({"object": "block", "id": id(n), "type": kind,
                                "has_children": has_children, "last_edited_time": at(0),
                                "parent": {"type": "block_id", "block_id": id(parent)}});
-        block[kind] = json!({});
+        block[kind] = match kind {
+            "paragraph" | "toggle" | "quote" | "bulleted_list_item" | "heading_1" => {
+                json!({"rich_text": text(&format!("block {n}")), "color": "default"})
+            }
+            "child_page" | "child_database" => json!({"title": format!("page {n}")}),
+            "synced_block" => json!({"synced_from": null}),
+            _ => json!({}),
+        };
         self.raw_block(parent, block)
     }
 
@@ -215,7 +224,7 @@ impl MemoryApi {
     pub(crate) fn comment(&self, n: u128, on: u128) -> &Self {
         let comment = json!({"object": "comment", "id": id(n), "last_edited_time": at(0),
                              "parent": {"type": "block_id", "block_id": id(on)},
-                             "rich_text": [{"plain_text": format!("comment {n}")}]});
+                             "rich_text": text(&format!("comment {n}"))});
         self.raw_comment(on, comment)
     }
 
@@ -231,6 +240,17 @@ impl MemoryApi {
         self
     }
 
+    /// The answer of `GET /v1/pages/{n}/markdown`.
+    pub(crate) fn markdown(&self, n: u128, markdown: &str, unknown: &[u128]) -> &Self {
+        self.ws().markdown.insert(
+            id(n),
+            json!({"object": "page_markdown", "id": id(n), "markdown": markdown,
+                   "truncated": !unknown.is_empty(),
+                   "unknown_block_ids": unknown.iter().map(|u| id(*u)).collect::<Vec<_>>()}),
+        );
+        self
+    }
+
     /// Answers every comments listing with `status`.
     pub(crate) fn fail_comments(&self, status: u16) -> &Self {
         self.ws().comments_error = Some(status);
@@ -240,6 +260,21 @@ impl MemoryApi {
     /// Answers the users listing with `status`.
     pub(crate) fn fail_users(&self, status: u16) -> &Self {
         self.ws().users_error = Some(status);
+        self
+    }
+
+    /// Deletes a page for good: gone from every listing, 404 when retrieved.
+    pub(crate) fn delete(&self, n: u128) -> &Self {
+        let mut ws = self.ws();
+        ws.pages.remove(&id(n));
+        ws.errors.insert(id(n), 404);
+        drop(ws);
+        self
+    }
+
+    /// Keeps a page out of search results (search is not a complete index).
+    pub(crate) fn hide(&self, n: u128) -> &Self {
+        self.ws().hidden.insert(id(n));
         self
     }
 
@@ -277,11 +312,19 @@ impl MemoryApi {
     }
 }
 
+/// A rich-text array of one plain text run, as Notion writes it.
+pub(crate) fn text(content: &str) -> Value {
+    json!([{"type": "text", "text": {"content": content, "link": null}, "plain_text": content,
+            "href": null,
+            "annotations": {"bold": false, "italic": false, "strikethrough": false,
+                            "underline": false, "code": false, "color": "default"}}])
+}
+
 fn page_object(n: u128, minute: u32, parent: Value) -> Value {
     json!({"object": "page", "id": id(n), "last_edited_time": at(minute), "parent": parent,
-           "in_trash": false,
+           "created_time": at(0), "in_trash": false, "url": format!("https://app.notion.com/p/{n}"),
            "properties": {"Name": {"id": "title", "type": "title",
-                                   "title": [{"plain_text": format!("page {n}")}]}}})
+                                   "title": text(&format!("page {n}"))}}})
 }
 
 fn raw(v: &Value) -> Box<RawValue> {
@@ -363,6 +406,7 @@ impl NotionApi for MemoryApi {
             Object::Database(i) => ("database", i),
             Object::DataSource(i) => ("data_source", i),
             Object::Page(i) => ("page", i),
+            Object::PageMarkdown(i) => ("markdown", i),
             Object::Block(i) => ("block", i),
         };
         self.note(format!("{name} {}", short(oid)));
@@ -374,6 +418,7 @@ impl NotionApi for MemoryApi {
                     Object::Database(i) => ws.databases.get(&i),
                     Object::DataSource(i) => ws.data_sources.get(&i),
                     Object::Page(i) => ws.pages.get(&i),
+                    Object::PageMarkdown(i) => ws.markdown.get(&i),
                     Object::Block(i) => ws
                         .children
                         .values()

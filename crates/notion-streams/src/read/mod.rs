@@ -40,6 +40,8 @@ pub(crate) mod bounds;
 mod comments;
 mod content;
 mod discovery;
+mod document;
+mod inventory;
 mod page;
 pub(crate) mod progress;
 mod registry;
@@ -69,7 +71,9 @@ use crate::config::Settings;
 use crate::error::{Error, Result, StreamFailure};
 use crate::protocol::{LogLevel, Message, StreamStatus};
 use crate::shape::RawObject;
-use crate::state::{PassState, SourceKey, SourceProgress, State, StreamState, parse_time};
+use crate::state::{
+    PassState, SourceKey, SourceProgress, State, StreamState, format_time, parse_time,
+};
 use crate::stream::StreamName;
 
 use bounds::{Bounds, PAGE_STREAMS};
@@ -148,6 +152,10 @@ pub(crate) struct Reader {
     resuming: bool,
     pages: Mutex<PageSet>,
     registry: Mutex<registry::Registry>,
+    /// What documents refer to (read only when the `page_markdown` stream is).
+    references: Mutex<document::References>,
+    /// Ids for the inventory.
+    inventory: Mutex<inventory::Inventory>,
     failed: [AtomicBool; StreamName::COUNT],
 }
 
@@ -207,7 +215,7 @@ impl Reader {
         out: Sink,
         counters: Arc<ReadCounters>,
     ) -> Self {
-        let bounds = Bounds::new(&selection, &input, settings.start_date);
+        let bounds = Bounds::new(&selection, &input, settings.start_date, settings.lookback);
         let resumed = resumable_pass(&selection, &input);
         let resuming = resumed.is_some();
         let (pass, resume, pending, databases, data_sources) = match resumed {
@@ -235,6 +243,17 @@ impl Reader {
             ),
         };
         let concurrency = settings.config.concurrency.max(1) as usize;
+        let incremental_pages =
+            Reader::incremental_pages(&selection) && settings.database_ids.is_empty();
+        let inventory = inventory::Inventory::new(
+            settings.inventory,
+            incremental_pages,
+            input
+                .get(StreamName::Pages)
+                .and_then(|s| s.known.clone())
+                .filter(|_| incremental_pages),
+            api.server_time().unwrap_or_else(Utc::now),
+        );
         Reader {
             api,
             settings,
@@ -252,6 +271,8 @@ impl Reader {
                 ..PageSet::default()
             }),
             registry: Mutex::new(registry::Registry::resumed(databases, data_sources)),
+            references: Mutex::new(document::References::default()),
+            inventory: Mutex::new(inventory),
             failed: Default::default(),
         }
     }
@@ -348,12 +369,11 @@ impl Reader {
             }
             break;
         }
-        if self.selection.contains(StreamName::Pages)
-            && self.bounds.get(StreamName::Pages).is_some()
-            && self.settings.database_ids.is_empty()
+        if needs_pages && self.bounds.min_pages().is_some() && self.settings.database_ids.is_empty()
         {
             self.read_trashed_pages().await?;
         }
+        self.confirm_inventory().await?;
         Ok(())
     }
 
@@ -363,6 +383,11 @@ impl Reader {
         if pass.started_at.is_none() {
             pass.started_at = Some(self.api.server_time().unwrap_or_else(Utc::now));
         }
+    }
+
+    /// The content version of this read: its start (server time), the same for every record.
+    pub(crate) fn content_version(&self) -> String {
+        format_time(lock(&self.pass).started_at.unwrap_or_else(Utc::now))
     }
 
     /// Sets (or clears) the progress of a source of pages.
@@ -383,15 +408,18 @@ impl Reader {
         self.resume.get(key)
     }
 
-    /// Emits a checkpoint when a stream has emitted `checkpoint_interval` records since its last.
+    /// Emits a checkpoint when a stream has emitted `checkpoint_interval` records since its
+    /// last, and (when the pages state carries an inventory) at least twice the inventory's size
+    /// in records since the last checkpoint, so states stay a small part of the output.
     pub(crate) async fn maybe_checkpoint(&self) -> Result<()> {
         let n = u64::from(self.settings.config.checkpoint_interval);
-        if self
+        let due = self
             .selection
             .streams()
             .iter()
-            .any(|s| self.out.since_state(s) >= n)
-        {
+            .any(|s| self.out.since_state(s) >= n);
+        let inventory_bytes = lock(&self.inventory).encoded_len() as u64;
+        if due && self.out.bytes_since_checkpoint() >= 2 * inventory_bytes {
             self.checkpoint(false).await?;
         }
         Ok(())
@@ -430,6 +458,7 @@ impl Reader {
     /// Emits the state of every selected stream that has not failed. `done`: the pass is
     /// complete and cursors move.
     async fn checkpoint(&self, done: bool) -> Result<()> {
+        self.out.checkpointed();
         let pass = (!done).then(|| self.pass_snapshot());
         let started = lock(&self.pass).started_at.unwrap_or_else(Utc::now);
         for s in self.selection.streams().iter() {
@@ -439,23 +468,41 @@ impl Reader {
             let state = if !s.is_incremental() {
                 StreamState::default()
             } else {
-                let previous = bounds::input_cursor(&self.selection, &self.input, s);
+                let lookback = self.settings.lookback;
+                let previous = bounds::input_cursor(&self.selection, &self.input, s, lookback);
+                let previous_version = bounds::input_version(&self.selection, &self.input, s);
                 let cursor = if done {
-                    Some(bounds::next_cursor(
-                        started,
-                        self.settings.lookback,
-                        previous,
-                    ))
+                    Some(bounds::next_cursor(started, lookback, previous))
                 } else {
                     previous
                 };
+                let version = if s.cursor_field() == Some(crate::stream::CONTENT_VERSION) {
+                    match (done, previous_version) {
+                        (true, Some(v)) => Some(v.max(started)),
+                        (true, None) => Some(started),
+                        (false, v) => v,
+                    }
+                } else {
+                    None
+                };
+                let known = if s == StreamName::Pages {
+                    if done {
+                        self.final_inventory()
+                    } else {
+                        lock(&self.inventory).checkpointed()
+                    }
+                } else {
+                    None
+                };
                 StreamState {
                     cursor,
+                    version,
                     pass: if PAGE_STREAMS.contains(&s) {
                         pass.clone()
                     } else {
                         None
                     },
+                    known,
                 }
             };
             self.out.state(s, state).await?;

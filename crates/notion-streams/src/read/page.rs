@@ -13,9 +13,10 @@ use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
 use super::content::Walk;
+use super::document::PageSource;
 use super::{Reader, is_unavailable, lock, parent_data_source_id, parent_database_id, timestamp};
 use crate::api::{ListRequest, Object};
-use crate::config::CommentsMode;
+use crate::config::{CommentsMode, MarkdownSource};
 use crate::error::{Error, Result};
 use crate::schema::declared_fields;
 use crate::shape::{Enrichment, RawObject, malformed, shape};
@@ -78,30 +79,51 @@ enum Kind {
 }
 
 impl Reader {
-    /// Processes one page given as Notion sent it: its record, its blocks and its comments.
+    /// Processes one page given as Notion sent it: its record, its blocks, its comments and its
+    /// document (those the read's bounds admit).
     pub(crate) async fn process_page(self: Arc<Self>, raw: Box<RawValue>) -> Result<()> {
-        let obj = RawObject::parse(raw.get()).map_err(|e| malformed("a page", e))?;
-        let Some(id) = obj.str("id").and_then(|s| s.parse::<Id>().ok()) else {
-            return Err(Error::response("a page", "it has no valid id"));
-        };
-        let Some(ts) = timestamp(&obj) else {
-            return Err(Error::response(
-                "a page",
-                format!("{id} has no valid last_edited_time"),
-            ));
-        };
-        self.counters
-            .pages_processed
-            .fetch_add(1, Ordering::Relaxed);
-        if self.selection.contains(StreamName::Pages) && self.bounds.admits(StreamName::Pages, ts) {
-            let properties = match self.settings.config.fetch_full_properties {
+        self.process_page_as(raw, false).await
+    }
+
+    /// Processes a page shared since the last inventory: in full, whatever its edit time.
+    pub(crate) async fn process_late_share(self: Arc<Self>, raw: Box<RawValue>) -> Result<()> {
+        self.process_page_as(raw, true).await
+    }
+
+    async fn process_page_as(self: Arc<Self>, raw: Box<RawValue>, in_full: bool) -> Result<()> {
+        let (id, ts, properties) = {
+            let obj = RawObject::parse(raw.get()).map_err(|e| malformed("a page", e))?;
+            let Some(id) = obj.str("id").and_then(|s| s.parse::<Id>().ok()) else {
+                return Err(Error::response("a page", "it has no valid id"));
+            };
+            let Some(ts) = timestamp(&obj) else {
+                return Err(Error::response(
+                    "a page",
+                    format!("{id} has no valid last_edited_time"),
+                ));
+            };
+            self.counters
+                .pages_processed
+                .fetch_add(1, Ordering::Relaxed);
+            lock(&self.inventory).read(id);
+            let admits = |stream| in_full || self.bounds.admits(stream, ts);
+            let wants_page =
+                self.selection.contains(StreamName::Pages) && admits(StreamName::Pages);
+            let wants_document = self.wants_document(ts, in_full);
+            let properties = match self.settings.config.fetch_full_properties
+                && (wants_page || wants_document)
+            {
                 true => self.complete_properties(id, &obj).await?,
                 false => None,
             };
-            self.emit_page_record(&obj, properties).await?;
-        }
+            if wants_page {
+                self.emit_page_record(&obj, properties.as_deref()).await?;
+            }
+            (id, ts, properties)
+        };
+        let admits = |stream| in_full || self.bounds.admits(stream, ts);
         let comments = if self.selection.contains(StreamName::Comments)
-            && self.bounds.admits(StreamName::Comments, ts)
+            && admits(StreamName::Comments)
             && !self.has_failed(StreamName::Comments)
         {
             self.settings.config.comments
@@ -109,19 +131,44 @@ impl Reader {
             CommentsMode::None
         };
         let blocks = self.selection.contains(StreamName::Blocks)
-            && self.bounds.admits(StreamName::Blocks, ts)
+            && admits(StreamName::Blocks)
             && !self.has_failed(StreamName::Blocks);
-        drop(obj);
-        // Content is walked for the blocks stream, for block comments, and to find child pages
-        // and databases that search did not return.
+        let document = self
+            .wants_document(ts, in_full)
+            .then_some(PageSource { raw, properties });
+        let rendered_here =
+            document.is_some() && self.settings.config.markdown_source == MarkdownSource::Blocks;
+        if rendered_here && !self.settings.config.fetch_page_blocks {
+            self.documents_need_blocks().await?;
+        }
+        // Content is walked for the blocks stream, for block comments, for documents, and to
+        // find child pages and databases that search did not return.
         self.walk(Walk {
             page: id,
             blocks: self.settings.config.fetch_page_blocks,
             emit_blocks: blocks,
             comments,
+            document: if rendered_here {
+                document.as_ref()
+            } else {
+                None
+            },
             strict: false,
         })
-        .await
+        .await?;
+        if let Some(document) = &document
+            && self.settings.config.markdown_source == MarkdownSource::Api
+        {
+            self.emit_fetched_document(document).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the document of a page edited at `ts` is read.
+    fn wants_document(&self, ts: chrono::DateTime<chrono::Utc>, in_full: bool) -> bool {
+        self.selection.contains(StreamName::PageMarkdown)
+            && (in_full || self.bounds.admits(StreamName::PageMarkdown, ts))
+            && !self.has_failed(StreamName::PageMarkdown)
     }
 
     /// Reads the blocks or comments of one page for a library caller: a page that is not found
@@ -138,6 +185,7 @@ impl Reader {
             blocks: emit_blocks || comments == CommentsMode::PagesAndBlocks,
             emit_blocks,
             comments,
+            document: None,
             strict,
         })
         .await
@@ -147,12 +195,9 @@ impl Reader {
     pub(crate) async fn emit_page_record(
         &self,
         obj: &RawObject<'_>,
-        properties: Option<Box<RawValue>>,
+        properties: Option<&RawValue>,
     ) -> Result<()> {
-        let props_raw = match &properties {
-            Some(p) => Some(p.as_ref()),
-            None => obj.get("properties"),
-        };
+        let props_raw = properties.or_else(|| obj.get("properties"));
         let title = title_of(props_raw);
         let mut enrich = vec![("_title", Enrichment::Str(title.into()))];
         let ds = parent_data_source_id(obj).map(|d| d.to_string());
@@ -166,8 +211,10 @@ impl Reader {
         if let Some(db) = &db {
             enrich.push(("_database_id", Enrichment::Str(db.into())));
         }
-        let overrides: Vec<(&str, &RawValue)> = match &properties {
-            Some(p) => vec![("properties", p.as_ref())],
+        let version = self.content_version();
+        enrich.push(("_content_version", Enrichment::Str(version.as_str().into())));
+        let overrides: Vec<(&str, &RawValue)> = match properties {
+            Some(p) => vec![("properties", p)],
             None => Vec::new(),
         };
         let record = shape(obj, declared_fields(StreamName::Pages), &overrides, &enrich);

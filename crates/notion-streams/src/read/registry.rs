@@ -87,6 +87,7 @@ impl Reader {
                 registry.dependencies.insert(id, Arc::new(d));
             }
         }
+        lock(&self.inventory).data_source(id);
         if !self.settings.database_ids.is_empty()
             && from_search
             && !database_id.is_some_and(|d| self.settings.database_ids.contains(&d))
@@ -160,6 +161,7 @@ impl Reader {
             registry.found_db.insert(id);
         }
         let raw = self.retrieve(Object::Database(id)).await?;
+        lock(&self.inventory).database(id);
         let obj = RawObject::parse(raw.get()).map_err(|e| malformed("a database", e))?;
         let ts = timestamp(&obj);
         if self.selection.contains(StreamName::Databases)

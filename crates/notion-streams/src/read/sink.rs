@@ -15,6 +15,8 @@ pub(crate) struct Sink {
     tx: mpsc::Sender<Message>,
     since_state: [AtomicU64; StreamName::COUNT],
     running: [AtomicBool; StreamName::COUNT],
+    /// Bytes of records sent since the last checkpoint.
+    bytes_since_checkpoint: AtomicU64,
 }
 
 impl Sink {
@@ -23,6 +25,7 @@ impl Sink {
             tx,
             since_state: Default::default(),
             running: Default::default(),
+            bytes_since_checkpoint: AtomicU64::new(0),
         }
     }
 
@@ -48,6 +51,8 @@ impl Sink {
             self.status(stream, StreamStatus::Running).await?;
         }
         self.since_state[i].fetch_add(1, Ordering::Relaxed);
+        self.bytes_since_checkpoint
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
         self.send(Message::Record {
             stream,
             data,
@@ -65,6 +70,16 @@ impl Sink {
             record_count: count,
         })
         .await
+    }
+
+    /// Bytes of records sent since the last checkpoint.
+    pub(crate) fn bytes_since_checkpoint(&self) -> u64 {
+        self.bytes_since_checkpoint.load(Ordering::Relaxed)
+    }
+
+    /// A checkpoint begins: the byte count starts again.
+    pub(crate) fn checkpointed(&self) {
+        self.bytes_since_checkpoint.store(0, Ordering::Relaxed);
     }
 
     /// Records of `stream` emitted since its last state.

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use tokio::task::JoinSet;
 
 use super::progress::{self, Resume, Tracker};
-use super::{PageStream, Reader, edited_at, parent_data_source_id};
+use super::{PageStream, Reader, edited_at, lock, parent_data_source_id};
 use crate::api::ListPage;
 use crate::error::{Error, Result};
 use crate::protocol::LogLevel;
@@ -157,7 +157,21 @@ impl Reader {
                         format!("{id} has no valid last_edited_time"),
                     ));
                 };
+                if kind == SourceKind::Search {
+                    lock(&self.inventory).listed(id);
+                }
                 if !self.bounds.admits_page(ts.instant()) {
+                    if kind == SourceKind::Search && lock(&self.inventory).lists_everything() {
+                        // Past the bound the search is an inventory: only pages shared since
+                        // the last one are read (in full, whatever their edit time).
+                        if lock(&self.inventory).is_late_share(&id) && self.mark_seen(id) {
+                            drop(obj);
+                            let seq = tracker.start(id, ts);
+                            let reader = self.clone();
+                            units.spawn(async move { (seq, reader.process_late_share(raw).await) });
+                        }
+                        continue;
+                    }
                     reached_bound = true;
                     break;
                 }

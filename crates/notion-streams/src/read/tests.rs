@@ -157,12 +157,19 @@ fn only(streams: &[StreamName]) -> Selection {
 /// A state whose page-driven streams carry `cursor` (and `pass`, when given).
 fn state_at(cursor: &str, pass: Option<PassState>) -> State {
     let mut state = State::default();
-    for s in [StreamName::Pages, StreamName::Blocks, StreamName::Comments] {
+    for s in [
+        StreamName::Pages,
+        StreamName::Blocks,
+        StreamName::Comments,
+        StreamName::PageMarkdown,
+    ] {
         state.set(
             s,
             Some(StreamState {
                 cursor: parse_time(cursor),
+                version: None,
                 pass: pass.clone(),
+                known: None,
             }),
         );
     }
@@ -171,7 +178,9 @@ fn state_at(cursor: &str, pass: Option<PassState>) -> State {
             s,
             Some(StreamState {
                 cursor: parse_time(cursor),
+                version: None,
                 pass: None,
+                known: None,
             }),
         );
     }
@@ -426,7 +435,9 @@ async fn a_resumed_query_starts_below_its_floor_and_skips_the_rows_done_there() 
         StreamName::Pages,
         Some(StreamState {
             cursor: None,
+            version: None,
             pass: Some(pass),
+            known: None,
         }),
     );
     let r = read_with(&api, settings(|_| {}), only(&[StreamName::Pages]), state).await;
@@ -651,7 +662,9 @@ async fn pending_pages_of_an_interrupted_pass_are_read() {
         StreamName::Pages,
         Some(StreamState {
             cursor: None,
+            version: None,
             pass: Some(pass),
+            known: None,
         }),
     );
     let api = Arc::new(api);
@@ -873,25 +886,59 @@ async fn without_the_comment_capability_the_comments_stream_fails_once_and_keeps
 }
 
 #[tokio::test]
-async fn comments_older_than_the_cursor_are_not_emitted_again() {
+async fn every_comment_and_block_of_a_re_read_page_is_emitted_with_the_reads_version() {
     let api = MemoryApi::new();
     api.page(10, 30);
+    api.block(100, 10, "paragraph", false);
     api.comment(500, 10);
     api.raw_comment(
         10,
         json!({"object": "comment", "id": id(501), "last_edited_time": at(29),
                "parent": {"type": "page_id", "page_id": id(10)}}),
     );
+    // Page 11 did not change: its content is not read again.
+    api.page(11, 1);
+    api.block(110, 11, "paragraph", false);
     let api = Arc::new(api);
     let r = read_with(
         &api,
         settings(|_| {}),
-        only(&[StreamName::Comments]),
+        only(&[StreamName::Pages, StreamName::Blocks, StreamName::Comments]),
         state_at(&at(20), None),
     )
     .await;
     assert!(r.result.is_ok(), "{:?}", r.result);
-    assert_eq!(r.ids(StreamName::Comments), strings(&["501"]));
+    // The old comment (500, edited long before the cursor) and the old block come again, so
+    // that one missing from this read can be told deleted.
+    assert_eq!(r.ids(StreamName::Comments), strings(&["500", "501"]));
+    assert_eq!(r.ids(StreamName::Blocks), strings(&["100"]));
+    let version = "2026-01-02T00:00:00.000Z";
+    for s in [StreamName::Pages, StreamName::Blocks, StreamName::Comments] {
+        for rec in r.records(s) {
+            assert_eq!(rec["_content_version"], json!(version), "{s}: {rec}");
+        }
+    }
+    let contents: Vec<(String, bool, bool)> = r
+        .messages
+        .iter()
+        .filter_map(|m| match m {
+            Message::PageContent {
+                page,
+                version: v,
+                blocks,
+                comments,
+            } => {
+                assert_eq!(v, version);
+                Some((short(*page), *blocks, *comments))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(contents, vec![("10".to_owned(), true, true)]);
+    // The cursor of blocks and comments is the content version; the page bound moves too.
+    let blocks = r.final_state(StreamName::Blocks).expect("a state");
+    assert_eq!(blocks.version, parse_time(version));
+    assert_eq!(blocks.cursor, parse_time("2026-01-01T23:50:00.000Z"));
 }
 
 // --- state --------------------------------------------------------------------------------------
@@ -950,4 +997,287 @@ async fn a_configured_database_that_is_not_shared_fails_the_streams_that_read_it
     // What could be read was read: the other database and its rows.
     assert_eq!(r.ids(StreamName::Databases), strings(&["20"]));
     assert_eq!(r.ids(StreamName::Pages), strings(&["30", "31", "32"]));
+}
+
+// --- documents ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn documents_are_rendered_from_the_blocks_read_without_an_extra_request() {
+    let api = small_workspace();
+    let r = read(&api, Selection::all_incremental()).await;
+    assert!(r.result.is_ok(), "{:?}", r.result);
+    assert_eq!(
+        r.ids(StreamName::PageMarkdown),
+        strings(&["10", "11", "30", "31", "32"])
+    );
+    let doc = r.record(StreamName::PageMarkdown, 10);
+    let markdown = doc["markdown"].as_str().unwrap_or_default();
+    assert!(markdown.starts_with("---\n"), "{markdown}");
+    assert!(markdown.contains("block 100"), "{markdown}");
+    assert!(markdown.contains("block 102"), "{markdown}");
+    assert_eq!(doc["title"], json!("page 10"));
+    assert_eq!(doc["_block_count"], json!(3));
+    assert_eq!(doc["_source"], json!("blocks"));
+    assert_eq!(doc["_page_id"], json!(id(10).to_string()));
+    assert!(r.requests_matching("markdown").is_empty());
+    // The users read in the same pass give names to documents.
+    assert_eq!(
+        r.requests.len(),
+        read(
+            &api,
+            only(&[
+                StreamName::Users,
+                StreamName::Pages,
+                StreamName::Blocks,
+                StreamName::Comments
+            ])
+        )
+        .await
+        .requests
+        .len(),
+        "documents cost no request"
+    );
+}
+
+#[tokio::test]
+async fn an_incremental_read_renders_only_the_changed_pages_again() {
+    let api = small_workspace();
+    let r = read_with(
+        &api,
+        settings(|_| {}),
+        only(&[StreamName::PageMarkdown]),
+        state_at(&at(28), None),
+    )
+    .await;
+    assert!(r.result.is_ok(), "{:?}", r.result);
+    assert_eq!(r.ids(StreamName::PageMarkdown), strings(&["10"]));
+}
+
+#[tokio::test]
+async fn documents_from_the_markdown_endpoint_follow_the_parts_left_out() {
+    let api = MemoryApi::new();
+    api.page(10, 5).markdown(10, "# Hello\n\nworld", &[77]);
+    api.markdown(77, "a big table", &[]);
+    api.page(11, 4).fail(11, 404);
+    let api = Arc::new(api);
+    let r = read_with(
+        &api,
+        settings(|c| {
+            c.markdown_source = crate::config::MarkdownSource::Api;
+            c.fetch_page_blocks = false;
+        }),
+        only(&[StreamName::PageMarkdown]),
+        State::default(),
+    )
+    .await;
+    assert!(r.result.is_ok(), "{:?}", r.result);
+    let doc = r.record(StreamName::PageMarkdown, 10);
+    let markdown = doc["markdown"].as_str().unwrap_or_default();
+    assert!(markdown.contains("# Hello"), "{markdown}");
+    assert!(markdown.contains("a big table"), "{markdown}");
+    assert_eq!(doc["_source"], json!("api"));
+    assert_eq!(doc["_truncated"], json!(false));
+    // One request per page, one per part left out, the listing; no block is read.
+    assert_eq!(
+        r.requests_matching("markdown"),
+        strings(&["markdown 10", "markdown 11", "markdown 77"])
+    );
+    assert!(r.requests_matching("children").is_empty());
+    assert_eq!(r.counters.not_shared.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn documents_from_blocks_need_the_blocks_read() {
+    let api = small_workspace();
+    let r = read_with(
+        &api,
+        settings(|c| c.fetch_page_blocks = false),
+        only(&[StreamName::Pages, StreamName::PageMarkdown]),
+        State::default(),
+    )
+    .await;
+    match &r.result {
+        Err(Error::StreamsFailed(failed)) => {
+            assert_eq!(failed.len(), 1);
+            assert_eq!(failed[0].stream, StreamName::PageMarkdown);
+            assert!(failed[0].error.to_string().contains("fetch_page_blocks"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(r.records(StreamName::PageMarkdown).is_empty());
+    assert_eq!(r.ids(StreamName::Pages).len(), 5);
+}
+
+#[tokio::test]
+async fn a_trashed_page_drops_its_content_and_its_document() {
+    let api = small_workspace();
+    api.page(12, 40).trash(12);
+    let r = read_with(
+        &api,
+        settings(|_| {}),
+        Selection::all_incremental(),
+        state_at(&at(18), None),
+    )
+    .await;
+    assert!(r.result.is_ok(), "{:?}", r.result);
+    assert_eq!(r.record(StreamName::Pages, 12)["in_trash"], json!(true));
+    let tombstone = r.record(StreamName::PageMarkdown, 12);
+    assert_eq!(tombstone["_deleted_reason"], json!("trashed"));
+    assert!(tombstone["_ab_cdc_deleted_at"].is_string());
+    assert!(r.messages.iter().any(|m| matches!(
+        m,
+        Message::PageContent { page, blocks: true, comments: true, .. } if *page == id(12)
+    )));
+}
+
+// --- inventory ----------------------------------------------------------------------------------
+
+impl Run {
+    /// The final states, as the state of the next read.
+    fn next_state(&self) -> State {
+        let mut state = State::default();
+        for s in StreamName::ALL {
+            state.set(s, self.final_state(s));
+        }
+        state
+    }
+}
+
+#[tokio::test]
+async fn the_inventory_finds_deleted_pages_and_reads_pages_shared_late_in_full() {
+    let api = small_workspace();
+    let first = read(&api, Selection::all_incremental()).await;
+    assert!(first.result.is_ok(), "{:?}", first.result);
+    let known = first
+        .final_state(StreamName::Pages)
+        .and_then(|s| s.known)
+        .expect("the first sync takes an inventory");
+    assert_eq!(known.pages.len(), 5, "every page, rows included");
+    assert_eq!(known.data_sources.len(), 1);
+    assert_eq!(known.databases.len(), 1);
+
+    // Page 11 is deleted; page 13, edited long ago, is shared now; search misses page 31.
+    api.delete(11);
+    api.page(13, 1);
+    api.block(130, 13, "paragraph", false);
+    api.hide(31);
+    let second = read_with(
+        &api,
+        settings(|_| {}),
+        Selection::all_incremental(),
+        first.next_state(),
+    )
+    .await;
+    assert!(second.result.is_ok(), "{:?}", second.result);
+    let tombstone = second.record(StreamName::Pages, 11);
+    assert_eq!(tombstone["_deleted_reason"], json!("not_found"));
+    assert!(tombstone["_ab_cdc_deleted_at"].is_string());
+    assert_eq!(
+        tombstone["last_edited_time"], tombstone["_ab_cdc_deleted_at"],
+        "a deletion's cursor is when it was seen"
+    );
+    assert!(second.messages.iter().any(|m| matches!(
+        m,
+        Message::PageContent { page, .. } if *page == id(11)
+    )));
+    assert_eq!(
+        second.record(StreamName::PageMarkdown, 11)["_deleted_reason"],
+        json!("not_found")
+    );
+    // The late share is read in full, whatever its edit time.
+    assert_eq!(
+        second.record(StreamName::Pages, 13)["id"],
+        json!(id(13).to_string())
+    );
+    assert!(second.ids(StreamName::Blocks).contains(&"130".to_owned()));
+    // Page 31 was confirmed by a retrieve and stays known; nothing else was retrieved.
+    assert_eq!(second.record(StreamName::Pages, 31), Value::Null);
+    assert_eq!(
+        second.requests_matching("page "),
+        strings(&["page 11", "page 31"])
+    );
+    let known = second
+        .final_state(StreamName::Pages)
+        .and_then(|s| s.known)
+        .expect("an inventory");
+    assert!(!known.pages.contains(&id(11)));
+    assert!(known.pages.contains(&id(13)));
+    assert!(known.pages.contains(&id(31)));
+
+    // A third read finds nothing new: no retrieve, no deletion.
+    let third = read_with(
+        &api,
+        settings(|_| {}),
+        Selection::all_incremental(),
+        second.next_state(),
+    )
+    .await;
+    assert!(third.result.is_ok(), "{:?}", third.result);
+    assert_eq!(third.requests_matching("page "), strings(&["page 31"]));
+    assert!(
+        third
+            .records(StreamName::Pages)
+            .iter()
+            .all(|r| r.get("_ab_cdc_deleted_at").is_none())
+    );
+}
+
+#[tokio::test]
+async fn without_an_inventory_nothing_is_listed_past_the_cursor() {
+    let api = small_workspace();
+    let never = || settings(|c| c.inventory = "never".into());
+    let first = read_with(
+        &api,
+        never(),
+        Selection::all_incremental(),
+        State::default(),
+    )
+    .await;
+    assert!(first.result.is_ok(), "{:?}", first.result);
+    assert!(
+        first
+            .final_state(StreamName::Pages)
+            .and_then(|s| s.known)
+            .is_none()
+    );
+    api.delete(11);
+    let second = read_with(
+        &api,
+        never(),
+        Selection::all_incremental(),
+        first.next_state(),
+    )
+    .await;
+    assert!(second.result.is_ok(), "{:?}", second.result);
+    assert_eq!(second.record(StreamName::Pages, 11), Value::Null);
+    assert!(second.requests_matching("page ").is_empty());
+}
+
+#[tokio::test]
+async fn an_inventory_period_skips_the_listing_until_it_is_due() {
+    let api = small_workspace();
+    let daily = || settings(|c| c.inventory = "1d".into());
+    let first = read_with(
+        &api,
+        daily(),
+        Selection::all_incremental(),
+        State::default(),
+    )
+    .await;
+    let known = first.final_state(StreamName::Pages).and_then(|s| s.known);
+    assert!(known.is_some(), "the first inventory is taken at once");
+    api.delete(11);
+    // The memory server's clock has not moved a day: the listing stops at the cursor, and the
+    // last inventory is carried on.
+    let second = read_with(
+        &api,
+        daily(),
+        Selection::all_incremental(),
+        first.next_state(),
+    )
+    .await;
+    assert!(second.result.is_ok(), "{:?}", second.result);
+    assert_eq!(second.record(StreamName::Pages, 11), Value::Null);
+    let carried = second.final_state(StreamName::Pages).and_then(|s| s.known);
+    assert_eq!(carried.map(|k| k.at), known.map(|k| k.at));
 }
