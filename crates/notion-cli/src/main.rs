@@ -1,10 +1,12 @@
 //! `notion-source`: the Notion source connector.
 //!
 //! Airbyte protocol commands (`spec`, `check`, `discover`, `read`) write JSON lines on stdout;
-//! `sync` keeps a local SQLite mirror current; `demo` syncs a built-in fake workspace.
+//! `sync` keeps a local SQLite mirror current; `demo` (the default `demo` feature) syncs a
+//! built-in fake workspace.
 
 mod airbyte;
 mod config_file;
+#[cfg(feature = "demo")]
 mod demo;
 mod diagnose;
 mod output;
@@ -71,6 +73,7 @@ enum Command {
     /// Sync the workspace into a local SQLite database, incrementally.
     Sync(sync::SyncArgs),
     /// Sync the built-in demo workspace (a fake Notion API on 127.0.0.1) into a local database.
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
 }
 
@@ -108,6 +111,7 @@ fn main() -> ExitCode {
                 streams,
             } => airbyte::read(&config, catalog.as_deref(), &streams, state.as_deref()).await,
             Command::Sync(args) => sync::run(args).await,
+            #[cfg(feature = "demo")]
             Command::Demo(args) => demo::run(args).await,
         }
     });

@@ -289,6 +289,7 @@ async fn full_read_equals_the_ground_truth_of_the_e2e_workspace() {
         page_comments: true,
         inner_comments: true,
         complete_properties: true,
+        ..ReadOptions::default()
     });
     assert_eq!(
         fake.counters().total(),

@@ -30,19 +30,7 @@ use support::{Outcome, common_problems, cut, debug_output, judge, parallel};
 
 /// Cases whose current behaviour is wrong, and why. Empty it as the fixes land: a listed case
 /// that passes fails the suite.
-const KNOWN_FAILING: &[(&str, &str)] = &[
-    ("loop/search/same-cursor", ENDLESS),
-    ("loop/search/fresh-cursors-same-items", ENDLESS),
-    ("loop/search/has-more-without-cursor", CUT_SILENTLY),
-];
-
-const RECORD_WITHOUT_ID: &str =
-    "a record whose id is missing, null, a number or a nested object is emitted as it is";
-const SKIPPED_SILENTLY: &str =
-    "a page, row or block without a valid id is skipped without a warning";
-const ENDLESS: &str = "pagination never ends when the server repeats a cursor, cycles, or sends fresh cursors over the same items";
-const CUT_SILENTLY: &str = "`has_more: true` without `next_cursor` is taken as the end of the list: the rest is lost and the read succeeds";
-const CHECK_TRACE: &str = "check reports the failure as a TRACE error and exits 1 instead of one CONNECTION_STATUS FAILED";
+const KNOWN_FAILING: &[(&str, &str)] = &[];
 
 /// Wall-clock limit of one run.
 const LIMIT: Duration = Duration::from_secs(30);

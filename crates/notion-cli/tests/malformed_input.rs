@@ -45,68 +45,7 @@ const SECRETS: [&str; 5] = [
 /// Cases whose current behaviour is wrong, and why. An entry names a case, or all commands of
 /// a configuration case (`config/<name>`). Empty it as the fixes land: a listed case that passes
 /// fails the suite.
-const KNOWN_FAILING: &[(&str, &str)] = &[
-    // Configuration.
-    (
-        "config/credentials-array",
-        "credentials given as a list echo the list (the token) in the serde error",
-    ),
-    (
-        "config/credentials-auth_type-number",
-        "a non-string auth_type is replaced, silently, by the kind the other members suggest",
-    ),
-    (
-        "config/credentials-token-number",
-        "type errors inside credentials name only `credentials`, not the member at fault",
-    ),
-    (
-        "config/credentials-token-null",
-        "type errors inside credentials name only `credentials`, not the member at fault",
-    ),
-    (
-        "config/credentials-token-object",
-        "type errors inside credentials name only `credentials`, not the member at fault",
-    ),
-    (
-        "config/credentials-oauth-access_token-number",
-        "type errors inside credentials name only `credentials`, not the member at fault",
-    ),
-    (
-        "config/credentials-oauth-refresh_token-array",
-        "type errors inside credentials name only `credentials`, not the member at fault",
-    ),
-    (
-        "config/credentials-is-the-token-string",
-        "credentials given as a bare string echo the string (the token) in the serde error",
-    ),
-    (
-        "config/start_date-with-quote",
-        "start_date is shown with `{:?}`, which escapes its quote (Rust Debug output)",
-    ),
-    (
-        "config/api_version-with-quote",
-        "api_version is shown with `{:?}`, which escapes its quote (Rust Debug output)",
-    ),
-    // Catalog.
-    (
-        "catalog/duplicate-conflicting-modes",
-        "a stream listed twice with different sync modes is read in the last mode, silently",
-    ),
-    // State.
-    (
-        "state/array-of-numbers",
-        "state messages that are not objects are ignored silently",
-    ),
-    (
-        "state/global-stream_states-not-a-list",
-        "a GLOBAL state whose stream_states is not a list is ignored silently (a full re-read)",
-    ),
-    // Command line.
-    (
-        "cli/sync-db-directory",
-        "a directory as --db exits 1 (a failure) instead of 2 (invalid input)",
-    ),
-];
+const KNOWN_FAILING: &[(&str, &str)] = &[];
 
 /// A command of the binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,20 +22,26 @@
 //!   (at least 1), and the same for every block with children, except `child_page` /
 //!   `child_database` blocks (read as pages and databases) and duplicate synced blocks (their
 //!   children are the original's, read under the page where the original lives);
+//! * with markdown reads, instead of the block-children requests: one markdown request per page
+//!   and one per subtree it omits, recursively (inner-block comments are then not read);
 //! * comments, when page comments are read: `ceil(n / 100)` (at least 1) per page; when
 //!   inner-block comments are read, the same per block (except `child_page` / `child_database`
 //!   blocks, whose comments are their page's);
 //! * when truncated properties are completed: `ceil(n / 100)` property-item requests per
-//!   relation or people value of more than 25 entries (`has_more` in the page object).
+//!   relation or people value of more than 25 entries (`has_more` in the page object) and per
+//!   rollup over such a relation (the data source's schema names the relation), and one per
+//!   formula whose expression reads such a relation.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use notion_model::{ApiVersion, Block, Id};
 
+use crate::ctx::Shared;
+use crate::markdown;
 use crate::render::{self, Item};
-use crate::server::Shared;
-use crate::workspace::Workspace;
+use crate::workspace::hosted::{self, Holder};
+use crate::workspace::{BlockInfo, HostedFileInfo, Workspace};
 
 /// What a complete reader reads besides the objects themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +50,14 @@ pub struct ReadOptions {
     pub page_comments: bool,
     /// Read the comments of every block (needs a request per block).
     pub inner_comments: bool,
-    /// Complete relation and people values truncated at 25 through the property-item endpoint.
+    /// Complete relation and people values truncated at 25, and the rollups and formulas
+    /// computed over such a relation, through the property-item endpoint.
     pub complete_properties: bool,
+    /// Read page content through `GET /v1/pages/{id}/markdown` instead of the block-children
+    /// endpoint: one request per page and one per omitted subtree it lists in
+    /// `unknown_block_ids` (recursively). Inner-block comments are then not read (the markdown
+    /// carries no block ids but those of omitted subtrees).
+    pub markdown: bool,
 }
 
 impl Default for ReadOptions {
@@ -54,6 +66,7 @@ impl Default for ReadOptions {
             page_comments: true,
             inner_comments: true,
             complete_properties: true,
+            markdown: false,
         }
     }
 }
@@ -79,6 +92,8 @@ pub struct MinRequests {
     pub comments: u64,
     /// `GET /v1/pages/{id}/properties/{property_id}` pages.
     pub property_items: u64,
+    /// `GET /v1/pages/{id}/markdown`: per page, and per omitted subtree (markdown reads only).
+    pub markdown: u64,
 }
 
 impl MinRequests {
@@ -93,6 +108,7 @@ impl MinRequests {
             + self.block_children
             + self.comments
             + self.property_items
+            + self.markdown
     }
 }
 
@@ -150,7 +166,7 @@ pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
         if !ws.is_row(&page) && !ws.page_in_search(&page) {
             m.pages += 1;
         }
-        add_page_content(&mut m, ws, &page, opts, now);
+        add_page_content(&mut m, shared, &page, opts, now);
     }
     m
 }
@@ -159,15 +175,24 @@ pub(crate) fn min_requests(shared: &Shared, opts: ReadOptions) -> MinRequests {
 /// property values.
 fn add_page_content(
     m: &mut MinRequests,
-    ws: &Workspace,
+    shared: &Shared,
     page: &Id,
     opts: ReadOptions,
     now: chrono::DateTime<chrono::Utc>,
 ) {
+    let ws = &shared.ws;
     let Some(blocks) = ws.page_blocks(page) else {
         return;
     };
-    for (i, b) in blocks.iter().enumerate() {
+    if opts.markdown {
+        let limit = shared.with_live_read(|l| l.markdown_block_limit);
+        let content = markdown::content(ws, page, now);
+        m.markdown += markdown::requests(&content, limit, false);
+        if opts.page_comments {
+            m.comments += pages_of(blocks.first().map_or(0, |b| b.comments));
+        }
+    }
+    for (i, b) in blocks.iter().enumerate().filter(|_| !opts.markdown) {
         let is_page = i == 0;
         if b.child_ref {
             continue;
@@ -199,7 +224,7 @@ pub(crate) fn page_content_requests(
     let mut m = MinRequests::default();
     let mut refs = ChildRefs::default();
     for page in pages {
-        add_page_content(&mut m, ws, page, opts, now);
+        add_page_content(&mut m, shared, page, opts, now);
         for b in ws.page_blocks(page).unwrap_or_default().iter().skip(1) {
             if !b.child_ref {
                 continue;
@@ -251,7 +276,8 @@ pub struct TruthRecord {
     pub page_id: Option<Id>,
     /// For blocks: depth below the page (1 = top level).
     pub depth: Option<u32>,
-    /// The object exactly as the server serves it now (without `request_id`).
+    /// The object exactly as the server serves it now (without `request_id`); a page with its
+    /// truncated values completed (see [`FakeNotion::ground_truth`](crate::FakeNotion::ground_truth)).
     pub object: serde_json::Value,
 }
 
@@ -323,43 +349,23 @@ pub(crate) fn ground_truth(
             Box::new(ids.into_iter().map(move |id| {
                 let p = shared
                     .ws
-                    .page(&id, now)
-                    .map(|p| Item::Page(Box::new(render::page(p, version))));
+                    .page_complete(&id, now)
+                    .map(|p| Item::Page(Box::new(render::page_complete(p, version))));
                 record(id, value(p))
             }))
         }
         Stream::Blocks => {
             let pages = shared.ws.reachable_pages();
             Box::new(pages.into_iter().flat_map(move |page| {
-                let ws = &shared.ws;
-                let infos = ws.page_blocks(&page).unwrap_or_default();
-                // One children listing per parent (the generated base builds a tree per call).
-                let mut by_id: HashMap<Id, Block> = HashMap::new();
-                for (i, info) in infos.iter().enumerate() {
-                    if info.child_ref || info.synced_duplicate || (i > 0 && info.children == 0) {
-                        continue;
-                    }
-                    for b in ws.children_blocks(&info.id, now).unwrap_or_default() {
-                        by_id.insert(b.id, b);
-                    }
-                }
-                let out: Vec<TruthRecord> = infos
-                    .iter()
-                    .skip(1)
-                    .map(|info| {
-                        let b = by_id
-                            .remove(&info.id)
-                            .or_else(|| ws.block(&info.id, now))
-                            .map(|b| Item::Block(Box::new(render::block(b, version))));
-                        TruthRecord {
-                            id: info.id,
-                            page_id: Some(page),
-                            depth: Some(info.depth),
-                            object: value(b),
-                        }
+                page_block_objects(&shared.ws, &page, now, true)
+                    .into_iter()
+                    .map(|(info, b)| TruthRecord {
+                        id: info.id,
+                        page_id: Some(page),
+                        depth: Some(info.depth),
+                        object: value(b.map(|b| Item::Block(Box::new(render::block(b, version))))),
                     })
-                    .collect();
-                out
+                    .collect::<Vec<_>>()
             }))
         }
         Stream::Comments => {
@@ -382,4 +388,177 @@ pub(crate) fn ground_truth(
             }))
         }
     }
+}
+
+/// The blocks of a page (not the page itself) in pre-order, each once under the page where it
+/// lives, with their objects.
+fn page_block_objects(
+    ws: &Workspace,
+    page: &Id,
+    now: chrono::DateTime<chrono::Utc>,
+    signed: bool,
+) -> Vec<(BlockInfo, Option<Block>)> {
+    let infos = ws.page_blocks(page).unwrap_or_default();
+    // One children listing per parent (the generated base builds a tree per call).
+    let mut by_id: HashMap<Id, Block> = HashMap::new();
+    for (i, info) in infos.iter().enumerate() {
+        if info.child_ref || info.synced_duplicate || (i > 0 && info.children == 0) {
+            continue;
+        }
+        let blocks = if signed {
+            ws.children_blocks(&info.id, now)
+        } else {
+            ws.children_blocks_unsigned(&info.id, now)
+        };
+        for b in blocks.unwrap_or_default() {
+            by_id.insert(b.id, b);
+        }
+    }
+    infos
+        .into_iter()
+        .skip(1)
+        .map(|info| {
+            let b = by_id.remove(&info.id).or_else(|| {
+                if signed {
+                    ws.block(&info.id, now)
+                } else {
+                    ws.block_unsigned(&info.id, now)
+                }
+            });
+            (info, b)
+        })
+        .collect()
+}
+
+/// The readable text of a page's content: what its markdown must show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageText {
+    /// The page id.
+    pub id: Id,
+    /// Every line of readable text of its blocks, in page order, each block once under the
+    /// page where it lives: rich text (a mention's text, a date mention's start), captions,
+    /// table cells, titles of child pages and databases, equations, link previews; trimmed,
+    /// empty lines left out. A meeting-notes transcript shows with `include_transcript=true`.
+    pub lines: Vec<String>,
+}
+
+/// The lazy iterator of [`PageText`]s of every page a complete reader reaches.
+pub(crate) fn page_texts(shared: Arc<Shared>) -> Box<dyn Iterator<Item = PageText> + Send> {
+    let now = shared.clock.now();
+    let pages = shared.ws.reachable_pages();
+    Box::new(pages.into_iter().map(move |id| {
+        let lines = page_block_objects(&shared.ws, &id, now, true)
+            .into_iter()
+            .filter_map(|(_, b)| b)
+            .flat_map(|b| markdown::block_texts(&b))
+            .collect();
+        PageText { id, lines }
+    }))
+}
+
+/// A Notion-hosted file a complete reader can download, as served now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostedFile {
+    /// The file id: the path segment of its URL, `{record id}.{n}` (`n`: its position among
+    /// the record's hosted files), followed by `.{version}` once its content was replaced.
+    pub id: String,
+    /// The object holding it: a page, block, comment, database or data source.
+    pub record: Id,
+    /// The stream of that object.
+    pub stream: Stream,
+    /// The JSON path of the file object in the record (`image.file`, `cover.file`,
+    /// `properties.Attachments.files[0].file`, `attachments[0].file`, …).
+    pub field: String,
+    /// The file name (the last segment of the URL path).
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The SHA-256 of its content, in lowercase hex.
+    pub sha256: String,
+    /// The `Content-Type` a download answers with.
+    pub content_type: String,
+}
+
+impl HostedFile {
+    pub(crate) fn new(info: HostedFileInfo, stream: Stream) -> HostedFile {
+        let bytes = hosted::content(&info.id, info.size);
+        HostedFile {
+            sha256: hosted::sha256(&bytes),
+            content_type: hosted::content_type(&info.found.name).to_owned(),
+            id: info.id,
+            record: info.owner,
+            stream,
+            field: info.found.field,
+            name: info.found.name,
+            size: info.size,
+        }
+    }
+}
+
+/// Every hosted file of the objects a complete reader reaches, lazily: pages, their blocks and
+/// comments, databases and data sources.
+pub(crate) fn hosted_files(shared: Arc<Shared>) -> Box<dyn Iterator<Item = HostedFile> + Send> {
+    let now = shared.clock.now();
+    let ws = &shared.ws;
+    let mut holders: Vec<(Id, Stream)> = Vec::new();
+    holders.extend(
+        ws.reachable_databases()
+            .into_iter()
+            .map(|d| (d, Stream::Databases)),
+    );
+    holders.extend(
+        ws.reachable_data_sources()
+            .into_iter()
+            .map(|(d, _)| (d, Stream::DataSources)),
+    );
+    let pages = ws.reachable_pages();
+    let head = holders.into_iter().flat_map({
+        let shared = shared.clone();
+        move |(id, stream)| {
+            let ws = &shared.ws;
+            ws.file_infos(&id, ws.files_of(&id, now))
+                .into_iter()
+                .map(move |i| HostedFile::new(i, stream))
+                .collect::<Vec<_>>()
+        }
+    });
+    let rest = pages.into_iter().flat_map(move |page| {
+        let ws = &shared.ws;
+        let mut infos: Vec<(HostedFileInfo, Stream)> = ws
+            .file_infos(&page, ws.files_of(&page, now))
+            .into_iter()
+            .map(|i| (i, Stream::Pages))
+            .collect();
+        let blocks = page_block_objects(ws, &page, now, false);
+        for (info, block) in &blocks {
+            if let Some(mut b) = block.clone() {
+                let found = Holder::Block(&mut b).files();
+                infos.extend(
+                    ws.file_infos(&info.id, found)
+                        .into_iter()
+                        .map(|i| (i, Stream::Blocks)),
+                );
+            }
+        }
+        let commented = std::iter::once(page).chain(
+            blocks
+                .iter()
+                .filter(|(i, _)| !i.child_ref && i.comments > 0)
+                .map(|(i, _)| i.id),
+        );
+        for parent in commented {
+            for c in ws.comments(&parent).unwrap_or_default() {
+                infos.extend(
+                    ws.file_infos(&c, ws.files_of(&c, now))
+                        .into_iter()
+                        .map(|i| (i, Stream::Comments)),
+                );
+            }
+        }
+        infos
+            .into_iter()
+            .map(|(i, s)| HostedFile::new(i, s))
+            .collect::<Vec<_>>()
+    });
+    Box::new(head.chain(rest))
 }

@@ -10,6 +10,9 @@ use crate::routes::Endpoint;
 pub struct Counters {
     /// Requests per endpoint and HTTP status (0 = the connection was dropped without a response).
     pub by_endpoint_status: BTreeMap<(Endpoint, u16), u64>,
+    /// Downloads of hosted files (`/files/…`) per HTTP status; not API requests, so not in
+    /// [`Counters::total`].
+    pub file_downloads: BTreeMap<u16, u64>,
 }
 
 impl Counters {
@@ -36,6 +39,11 @@ impl Counters {
             .sum()
     }
 
+    /// Downloads of hosted files, any status.
+    pub fn downloads(&self) -> u64 {
+        self.file_downloads.values().sum()
+    }
+
     /// Requests to `endpoint` answered with `status`.
     pub fn get(&self, endpoint: Endpoint, status: u16) -> u64 {
         self.by_endpoint_status
@@ -48,6 +56,7 @@ impl Counters {
 #[derive(Debug, Default)]
 pub(crate) struct CounterSet {
     inner: Mutex<BTreeMap<(Endpoint, u16), u64>>,
+    downloads: Mutex<BTreeMap<u16, u64>>,
 }
 
 impl CounterSet {
@@ -57,14 +66,24 @@ impl CounterSet {
         }
     }
 
+    pub(crate) fn record_download(&self, status: u16) {
+        if let Ok(mut m) = self.downloads.lock() {
+            *m.entry(status).or_insert(0) += 1;
+        }
+    }
+
     pub(crate) fn snapshot(&self) -> Counters {
         Counters {
             by_endpoint_status: self.inner.lock().map(|m| m.clone()).unwrap_or_default(),
+            file_downloads: self.downloads.lock().map(|m| m.clone()).unwrap_or_default(),
         }
     }
 
     pub(crate) fn reset(&self) {
         if let Ok(mut m) = self.inner.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.downloads.lock() {
             m.clear();
         }
     }

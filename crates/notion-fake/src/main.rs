@@ -21,7 +21,7 @@ struct Args {
     /// Port on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Workspace: `demo` (the hand-made team wiki) or a generator preset (`small`, `e2e`,
+    /// Workspace: `demo` (the hand-made team wiki) or a generator preset (`small`, `e2e`, `rollups`,
     /// `bench`, `bench-N`, `bench-sync-N`; the size flags below adjust a preset).
     #[arg(long, default_value = "small")]
     workspace: String,
@@ -107,6 +107,19 @@ struct Args {
     /// Accepted Notion-Version values, comma separated (default: all).
     #[arg(long, value_delimiter = ',')]
     versions: Vec<String>,
+    /// Blocks one page-markdown response renders at most (larger content is truncated).
+    #[arg(long, default_value_t = 200)]
+    markdown_block_limit: usize,
+    /// How long signed URLs of hosted files stay valid, e.g. `3600s`, `10s`.
+    #[arg(long, default_value = "3600s", value_parser = parse_duration)]
+    file_url_expiry: Duration,
+    /// Bytes of the workspace's large hosted file.
+    #[arg(long, default_value_t = 8 << 20)]
+    large_file_bytes: u64,
+    /// A webhook receiver on loopback (`http://127.0.0.1:PORT/path`): it gets the verification
+    /// request, then an event per mutation (the token is printed on stderr).
+    #[arg(long)]
+    webhook_url: Option<String>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -202,6 +215,9 @@ async fn main() -> Result<()> {
         rate_limit: (args.rate_limit > 0).then_some(args.rate_limit),
         search_lag: args.search_lag,
         fault_seed: args.fault_seed,
+        markdown_block_limit: args.markdown_block_limit,
+        file_url_expiry: args.file_url_expiry,
+        large_file_bytes: args.large_file_bytes,
         latency: Latency {
             fixed: args.latency,
             jitter: args.jitter,
@@ -242,9 +258,16 @@ async fn main() -> Result<()> {
         .iter()
         .map(|f| parse_fault(f, args.stall))
         .collect::<Result<_>>()?;
+    options.webhook = args
+        .webhook_url
+        .clone()
+        .map(notion_fake::WebhookConfig::new);
     let spec = workspace(&args)?;
     let fake = FakeNotion::start(spec, options).await?;
     announce(&fake.base_url());
+    if let Some(token) = fake.webhook_verification_token() {
+        eprintln!("notion-fake webhook verification token: {token}");
+    }
     tokio::signal::ctrl_c().await?;
     fake.shutdown().await;
     Ok(())

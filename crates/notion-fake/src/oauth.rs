@@ -4,7 +4,7 @@ use bytes::Bytes;
 use notion_model::{IntrospectResponse, Owner, TokenResponse};
 use serde_json::Value;
 
-use crate::api::Ctx;
+use crate::ctx::Ctx;
 use crate::cursor::b64_decode;
 use crate::error::ApiError;
 

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use notion_model::{Id, RequestStatus};
 use serde_json::Value;
 
-use crate::api::{Ctx, database_item, page_req_body, paginate};
+use crate::ctx::{Ctx, database_item, page_req_body, paginate};
 use crate::cursor::{CursorKind, scope_hash};
 use crate::error::ApiError;
 use crate::filter::{Filter, Sort};

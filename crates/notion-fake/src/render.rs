@@ -67,6 +67,11 @@ pub(crate) fn page(mut p: Page, version: ApiVersion) -> Page {
             }
         }
     }
+    shape_page(p, version)
+}
+
+/// `archived` before 2026-03-11, and a `database_id` parent for rows on the legacy version.
+fn shape_page(mut p: Page, version: ApiVersion) -> Page {
     p.adapt_to(version);
     if version.is_legacy()
         && let Some(parent) = &mut p.parent
@@ -78,6 +83,23 @@ pub(crate) fn page(mut p: Page, version: ApiVersion) -> Page {
         *parent = Parent::database(db);
     }
     p
+}
+
+/// A page with complete values as a reader ends with it in `version`: like [`page`] without
+/// the cut (every relation with `has_more: false`, a people value longer than 25 too).
+pub(crate) fn page_complete(mut p: Page, version: ApiVersion) -> Page {
+    if let Some(props) = &mut p.properties {
+        for v in props.values_mut() {
+            match &v.kind {
+                PropertyValueKind::Relation(_) => v.has_more = Some(false),
+                PropertyValueKind::People(people) if people.len() > PAGE_VALUE_LIMIT => {
+                    v.has_more = Some(false);
+                }
+                _ => {}
+            }
+        }
+    }
+    shape_page(p, version)
 }
 
 /// A block as a response of `version`.

@@ -28,6 +28,8 @@ pub enum Endpoint {
     RetrievePage,
     /// `GET /v1/pages/{id}/properties/{property_id}`
     PagePropertyItem,
+    /// `GET /v1/pages/{id}/markdown`
+    PageMarkdown,
     /// `GET /v1/blocks/{id}`
     RetrieveBlock,
     /// `GET /v1/blocks/{id}/children`
@@ -58,6 +60,7 @@ impl Endpoint {
             Endpoint::QueryDataSource => "query_data_source",
             Endpoint::RetrievePage => "retrieve_page",
             Endpoint::PagePropertyItem => "page_property_item",
+            Endpoint::PageMarkdown => "page_markdown",
             Endpoint::RetrieveBlock => "retrieve_block",
             Endpoint::BlockChildren => "block_children",
             Endpoint::ListComments => "list_comments",
@@ -69,7 +72,7 @@ impl Endpoint {
     }
 
     /// Every endpoint.
-    pub const ALL: [Endpoint; 17] = [
+    pub const ALL: [Endpoint; 18] = [
         Endpoint::ListUsers,
         Endpoint::RetrieveUser,
         Endpoint::Me,
@@ -80,6 +83,7 @@ impl Endpoint {
         Endpoint::QueryDataSource,
         Endpoint::RetrievePage,
         Endpoint::PagePropertyItem,
+        Endpoint::PageMarkdown,
         Endpoint::RetrieveBlock,
         Endpoint::BlockChildren,
         Endpoint::ListComments,
@@ -132,6 +136,7 @@ pub(crate) fn route(method: &Method, path: &str) -> Route {
         ["v1", "data_sources", id] if get => r(Endpoint::RetrieveDataSource, Some(id), None),
         ["v1", "data_sources", id, "query"] if post => r(Endpoint::QueryDataSource, Some(id), None),
         ["v1", "pages", id] if get => r(Endpoint::RetrievePage, Some(id), None),
+        ["v1", "pages", id, "markdown"] if get => r(Endpoint::PageMarkdown, Some(id), None),
         ["v1", "pages", id, "properties", pid] if get => {
             r(Endpoint::PagePropertyItem, Some(id), Some(pid))
         }

@@ -3,8 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
@@ -15,44 +13,15 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::api::{self, Ctx};
-use crate::auth::{Auth, Capabilities};
+use crate::api;
+use crate::auth::Capabilities;
 use crate::body::FakeBody;
-use crate::clock::Clock;
-use crate::counters::CounterSet;
-use crate::cursor::Cursors;
+use crate::ctx::{Ctx, Shared};
 use crate::error::ApiError;
-use crate::faults::{Fault, Faults};
-use crate::ratelimit::RateLimiter;
+use crate::faults::Fault;
+use crate::files;
 use crate::routes::{Endpoint, route};
-use crate::workspace::Workspace;
 use notion_model::ApiVersion;
-
-/// Settings that can change while the server runs.
-#[derive(Debug, Clone)]
-pub(crate) struct Live {
-    pub(crate) rate_limit: Option<u32>,
-    pub(crate) search_lag: Duration,
-    pub(crate) versions: Vec<ApiVersion>,
-}
-
-/// State shared by every connection.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) live: std::sync::RwLock<Live>,
-    pub(crate) clock: Clock,
-    pub(crate) counters: CounterSet,
-    pub(crate) limiter: RateLimiter,
-    pub(crate) faults: Faults,
-    pub(crate) auth: Auth,
-    pub(crate) cursors: Cursors,
-    pub(crate) ws: Workspace,
-    seq: AtomicU64,
-    request_id_salt: u64,
-    base_url: std::sync::OnceLock<String>,
-    /// The last `Date` header, by Unix second.
-    date: std::sync::Mutex<(i64, HeaderValue)>,
-}
 
 /// The connection reset fault: returning it makes hyper drop the connection without a response.
 #[derive(Debug, thiserror::Error)]
@@ -60,90 +29,6 @@ pub(crate) struct Shared {
 pub(crate) struct Reset;
 
 const MAX_BODY: usize = 1 << 20;
-
-impl Shared {
-    pub(crate) fn new(live: Live, clock: Clock, faults: Faults, ws: Workspace, salt: u64) -> Self {
-        Shared {
-            live: std::sync::RwLock::new(live),
-            clock,
-            counters: CounterSet::default(),
-            limiter: RateLimiter::default(),
-            faults,
-            auth: Auth::new(),
-            cursors: Cursors::new(),
-            ws,
-            seq: AtomicU64::new(0),
-            request_id_salt: salt,
-            base_url: std::sync::OnceLock::new(),
-            date: std::sync::Mutex::new((i64::MIN, HeaderValue::from_static(""))),
-        }
-    }
-
-    /// Records the address the server listens on.
-    pub(crate) fn set_addr(&self, addr: SocketAddr) {
-        let _ = self.base_url.set(format!("http://{addr}"));
-    }
-
-    /// `http://127.0.0.1:PORT`.
-    pub(crate) fn base_url(&self) -> &str {
-        self.base_url
-            .get()
-            .map_or("http://127.0.0.1", String::as_str)
-    }
-
-    /// The `Date` header: the fake clock's now as an RFC 7231 IMF-fixdate (formatted once per
-    /// second).
-    fn date_header(&self) -> HeaderValue {
-        let now = self.clock.now();
-        let second = now.timestamp();
-        if let Ok(cached) = self.date.lock()
-            && cached.0 == second
-        {
-            return cached.1.clone();
-        }
-        let text = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-        let value = HeaderValue::from_str(&text)
-            .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
-        if let Ok(mut cached) = self.date.lock() {
-            *cached = (second, value.clone());
-        }
-        value
-    }
-
-    /// Reads the live settings.
-    pub(crate) fn with_live_read<R>(&self, f: impl FnOnce(&Live) -> R) -> R {
-        match self.live.read() {
-            Ok(l) => f(&l),
-            Err(e) => f(&e.into_inner()),
-        }
-    }
-
-    pub(crate) fn with_live(&self, f: impl FnOnce(&mut Live)) {
-        if let Ok(mut l) = self.live.write() {
-            f(&mut l);
-        }
-    }
-
-    /// A random-looking v4 UUID, different for every response.
-    fn request_id(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        let h = crate::rng::hash(self.request_id_salt, &[n]);
-        let l = crate::rng::mix(h);
-        let mut v = (u128::from(h) << 64) | u128::from(l);
-        // Version 4, variant 10.
-        v = (v & !(0xF << 76)) | (0x4 << 76);
-        v = (v & !(0x3 << 62)) | (0x2 << 62);
-        let mut out = String::with_capacity(36);
-        for i in 0..32 {
-            if matches!(i, 8 | 12 | 16 | 20) {
-                out.push('-');
-            }
-            out.push(HEX[((v >> (124 - 4 * i)) & 0xF) as usize] as char);
-        }
-        out
-    }
-}
 
 /// Runs the accept loop until `shutdown` flips to true.
 pub(crate) async fn serve(
@@ -185,6 +70,19 @@ pub(crate) async fn bind(port: u16) -> std::io::Result<(TcpListener, SocketAddr)
 
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<FakeBody>, Reset> {
     let request_id = shared.request_id();
+    if req.uri().path().starts_with("/files/") {
+        let (status, mut resp) = files::download(
+            &shared,
+            req.method(),
+            req.uri().path(),
+            req.uri().query().unwrap_or(""),
+            &request_id,
+        );
+        resp.headers_mut()
+            .insert(header::DATE, shared.date_header());
+        shared.counters.record_download(status);
+        return Ok(resp);
+    }
     let r = route(req.method(), req.uri().path());
     let endpoint = r.endpoint;
     let (fault, delay) = shared.faults.decide(endpoint);

@@ -142,10 +142,16 @@ impl Selection {
                     );
                 }
             };
-            if let Some(cursor) = entry.get("cursor_field").and_then(Value::as_array)
-                && !cursor.is_empty()
-                && stream.cursor_field().is_some()
-                && cursor.last().and_then(Value::as_str) != stream.cursor_field()
+            // Blocks and comments had `last_edited_time` as their cursor before their records
+            // carried a content version: catalogs written then stay valid.
+            if let (Some(cursor), Some(field)) = (
+                entry.get("cursor_field").and_then(Value::as_array),
+                stream.cursor_field(),
+            ) && !cursor.is_empty()
+                && !matches!(
+                    cursor.last().and_then(Value::as_str),
+                    Some(f) if f == field || f == "last_edited_time"
+                )
             {
                 return bad(
                     format!("streams[{i}].cursor_field"),
@@ -153,7 +159,14 @@ impl Selection {
                         "is {}, but `{name}` has a source-defined cursor",
                         Value::Array(cursor.clone())
                     ),
-                    "use [\"last_edited_time\"] or leave it out",
+                    &format!("use [\"{field}\"] or leave it out"),
+                );
+            }
+            if selection.streams.contains(stream) && selection.modes[stream.index()] != mode {
+                return bad(
+                    format!("streams[{i}].stream.name"),
+                    format!("is `{name}` again, with another sync_mode"),
+                    "list each stream once",
                 );
             }
             selection.streams.insert(stream);
@@ -262,7 +275,7 @@ mod tests {
             ),
             (
                 json!({"streams": [entry("nope", "full_refresh")]}),
-                "is \"nope\", which is not a stream of this connector (users, databases",
+                "is `nope`, which is not a stream of this connector (users, databases",
             ),
             (
                 json!({"streams": [{"stream": {"name": "pages"}, "sync_mode": "incremental", "cursor_field": ["created_time"]}]}),

@@ -503,6 +503,7 @@ impl Config {
             )));
         }
         let mut value = value;
+        check_credentials_shape(&value)?;
         normalise_auth_type(&mut value);
         let unknown_credentials = unknown_credential_members(&value);
         let mut config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
@@ -512,11 +513,13 @@ impl Config {
             } else {
                 path
             };
-            Error::Config(InvalidField::new(
-                field.clone(),
-                describe_serde_error(&e.inner().to_string()),
-                fix_for(&field),
-            ))
+            // serde's message may quote the value; under `credentials` that is a secret.
+            let problem = if field.starts_with("credentials") {
+                "is invalid".to_owned()
+            } else {
+                describe_serde_error(&e.inner().to_string())
+            };
+            Error::Config(InvalidField::new(field.clone(), problem, fix_for(&field)))
         })?;
         config.unknown_credentials = unknown_credentials;
         Ok(config)
@@ -759,6 +762,55 @@ impl Config {
 
 /// Accepts `auth_type` spelled in any case (`OAuth2.0`, `oauth2`, `TOKEN`), and a credentials
 /// object without `auth_type` when its fields make the kind plain.
+/// Checks the shape of `credentials` before it is decoded, so that an error names the member at
+/// fault and never repeats a value (they are secrets).
+fn check_credentials_shape(value: &Value) -> Result<()> {
+    let invalid = |field: &str, problem: String, fix: &str| {
+        Err(Error::Config(InvalidField::new(field, problem, fix)))
+    };
+    let creds = match value.get("credentials") {
+        None => return Ok(()),
+        Some(Value::Object(creds)) => creds,
+        Some(other) => {
+            return invalid(
+                "credentials",
+                format!("is {}, not an object", crate::state::json_kind(other)),
+                fix_for("credentials"),
+            );
+        }
+    };
+    match creds.get("auth_type") {
+        None | Some(Value::String(_)) => {}
+        Some(other) => {
+            return invalid(
+                "credentials.auth_type",
+                format!("is {}, not a string", crate::state::json_kind(other)),
+                "use \"token\" or \"OAuth2.0\"",
+            );
+        }
+    }
+    for member in [
+        "token",
+        "client_id",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+    ] {
+        match creds.get(member) {
+            None | Some(Value::String(_)) => {}
+            Some(Value::Null) if member == "refresh_token" => {}
+            Some(other) => {
+                return invalid(
+                    &format!("credentials.{member}"),
+                    format!("is {}, not a string", crate::state::json_kind(other)),
+                    "give it as a string, exactly as Notion shows it",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn normalise_auth_type(value: &mut Value) {
     let Some(creds) = value.get_mut("credentials").and_then(Value::as_object_mut) else {
         return;
@@ -902,7 +954,17 @@ fn from_http(s: InvalidSetting) -> Error {
 
 /// A value from the user's input, quoted as JSON writes a string.
 pub(crate) fn quoted(text: &str) -> String {
-    Value::String(text.to_owned()).to_string()
+    let shown: String = text
+        .chars()
+        .take(120)
+        .map(|c| if c.is_control() { '�' } else { c })
+        .collect();
+    let more = if text.chars().count() > 120 {
+        "…"
+    } else {
+        ""
+    };
+    format!("`{shown}{more}`")
 }
 
 fn describe_serde_error(message: &str) -> String {

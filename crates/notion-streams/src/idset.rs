@@ -87,7 +87,7 @@ impl IdSet {
             let v = ALPHABET
                 .iter()
                 .position(|a| *a == c)
-                .ok_or_else(|| format!("{:?} is not a base64 character", char::from(c)))?;
+                .ok_or_else(|| format!("`{}` is not a base64 character", char::from(c)))?;
             acc = (acc << 6) | v as u32;
             bits += 6;
             if bits >= 8 {

@@ -75,8 +75,8 @@ impl std::str::FromStr for SourceKey {
             Some(id) => id
                 .parse()
                 .map(SourceKey::DataSource)
-                .map_err(|_| format!("{s:?} names no valid data source id")),
-            None => Err(format!("{s:?} is not `search` or `data_source:<id>`")),
+                .map_err(|_| format!("`{s}` names no valid data source id")),
+            None => Err(format!("`{s}` is not `search` or `data_source:<id>`")),
         }
     }
 }
@@ -106,7 +106,7 @@ mod notion_time {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
         super::parse_time(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a timestamp")))
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a timestamp")))
     }
 
     pub(super) mod option {
@@ -129,7 +129,7 @@ mod notion_time {
             match Option::<std::borrow::Cow<'de, str>>::deserialize(d)? {
                 None => Ok(None),
                 Some(text) => super::super::parse_time(&text).map(Some).ok_or_else(|| {
-                    serde::de::Error::custom(format!("{text:?} is not a timestamp"))
+                    serde::de::Error::custom(format!("`{text}` is not a timestamp"))
                 }),
             }
         }
@@ -255,7 +255,7 @@ impl StreamState {
                 Some(t) => Ok(Some(t)),
                 None => Err(bad(
                     &format!(".{key}"),
-                    format!("is {s:?}, not a timestamp"),
+                    format!("is `{s}`, not a timestamp"),
                 )),
             },
             Some(other) => Err(bad(&format!(".{key}"), format!("is {other}, not a string"))),
@@ -282,6 +282,18 @@ impl StreamState {
             pass,
             known,
         }))
+    }
+}
+
+/// What kind of JSON value `v` is, for messages that must not repeat the value itself.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -327,6 +339,13 @@ impl State {
             Value::Null => {}
             Value::Array(messages) => {
                 for (i, m) in messages.iter().enumerate().filter(|(_, m)| !m.is_null()) {
+                    if !m.is_object() {
+                        return Err(Error::State(InvalidField::new(
+                            format!("state[{i}]"),
+                            format!("is {}, not a state message", json_kind(m)),
+                            "pass the JSON array of STATE messages a previous read emitted",
+                        )));
+                    }
                     // Accept both bare state messages and full AirbyteMessage envelopes.
                     let m = m
                         .get("state")
@@ -372,9 +391,17 @@ impl State {
                 self.add_stream(&format!("{field}.stream"), stream)
             }
             "GLOBAL" => {
-                let states = global
-                    .and_then(|g| g.get("stream_states"))
-                    .and_then(Value::as_array);
+                let states = match global.and_then(|g| g.get("stream_states")) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(states)) => Some(states),
+                    Some(other) => {
+                        return Err(Error::State(InvalidField::new(
+                            format!("{field}.global.stream_states"),
+                            format!("is {}, not a list", json_kind(other)),
+                            "pass the STATE messages the connector emitted",
+                        )));
+                    }
+                };
                 for (j, s) in states.into_iter().flatten().enumerate() {
                     self.add_stream(&format!("{field}.global.stream_states[{j}]"), s)?;
                 }
@@ -386,7 +413,7 @@ impl State {
             },
             other => Err(Error::State(InvalidField::new(
                 format!("{field}.type"),
-                format!("is {other:?}"),
+                format!("is `{other}`"),
                 "use STREAM state messages",
             ))),
         }
@@ -415,7 +442,7 @@ impl State {
             }
             Err(_) => self
                 .warnings
-                .push(format!("ignored the state of unknown stream {name:?}")),
+                .push(format!("ignored the state of unknown stream `{name}`")),
         }
         Ok(())
     }
@@ -429,7 +456,7 @@ impl State {
                 }
                 Err(_) => self
                     .warnings
-                    .push(format!("ignored the state of unknown stream {name:?}")),
+                    .push(format!("ignored the state of unknown stream `{name}`")),
             }
         }
         Ok(())

@@ -96,6 +96,13 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
         );
         return Err(EXIT_INVALID_INPUT);
     }
+    if job.db.is_dir() {
+        eprintln!(
+            "notion-source: --db {} is a directory; give the path of a database file (it is created when missing)",
+            job.db.display()
+        );
+        return Err(EXIT_INVALID_INPUT);
+    }
     let mut mirror = match Mirror::open(&job.db) {
         Ok(m) => m,
         Err(e @ (MirrorError::NotAMirror(_) | MirrorError::NewerSchema { .. })) => {

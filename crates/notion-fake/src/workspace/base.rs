@@ -6,7 +6,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use notion_model::{Block, Comment, DataSource, Database, Id, Page, User};
+use notion_model::{Block, Comment, DataSource, Database, Id, Page, PropertyValue, User};
 
 use super::{BlockInfo, Found};
 
@@ -48,8 +48,9 @@ pub(crate) trait Base: fmt::Debug + Send + Sync {
 
     /// Every shared page in index order (standalone, rows, child pages).
     fn page_ids(&self) -> Vec<Id>;
-    /// A page object with complete property values (not truncated); `now` dates signed file
-    /// URLs.
+    /// A page object as Notion computes it: relation and people values complete (the served
+    /// response cuts them at 25), rollups and formulas that read a relation computed over its
+    /// first 25 entries; `now` dates signed file URLs.
     fn page(&self, id: &Id, now: DateTime<Utc>) -> Option<Page>;
     /// `(created, last edited)` of a page.
     fn page_times(&self, id: &Id) -> Option<(DateTime<Utc>, DateTime<Utc>)>;
@@ -65,8 +66,19 @@ pub(crate) trait Base: fmt::Debug + Send + Sync {
     fn row_data_source(&self, page: &Id) -> Option<Id>;
     /// Whether search shows the page.
     fn page_in_search(&self, id: &Id) -> bool;
-    /// Sizes of the relation and people values of a page that exceed 25 entries.
+    /// Pages that exist (with their content and old timestamps) but are not shared with the
+    /// connection until a mutation shares them.
+    fn late_pages(&self) -> Vec<Id> {
+        Vec::new()
+    }
+    /// The property-item requests (by item count) that complete a page's values beyond what
+    /// its object shows: relation and people values of more than 25 entries, rollups over such
+    /// a relation (one item per entry), formulas that read one (one item each).
     fn truncated_values(&self, page: &Id) -> Vec<usize>;
+    /// The rollup and formula values that the page object computes over the first 25 entries
+    /// of a longer relation, computed over every entry (what the property-item endpoint
+    /// serves). Empty when no value of the page is cut.
+    fn complete_values(&self, page: &Id, now: DateTime<Utc>) -> Vec<(String, PropertyValue)>;
 
     /// A block object (a page or database id gives its `child_page` / `child_database` block).
     fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block>;

@@ -24,7 +24,26 @@ pub struct Features {
     /// Standalone and child pages get synced blocks (an original, and a duplicate of the
     /// showcase page's original), tables, column lists and tabs.
     pub layout_blocks: bool,
+    /// Rollups and formulas over relations longer than the 25 entries a page object computes
+    /// over (rich mix). The rich schema gains rollups over `Related` (`count`, `show_original`,
+    /// `latest_date`, `percent_checked`, besides the `sum` it always has) and two formulas that
+    /// read it (a count and a sum); rows 1, 2 and 3 of the first data source other than the
+    /// 12,500-row one relate to [`ROLLUP_RELATIONS`] of its rows (it gets at least 151). Page
+    /// objects carry the values computed over the first 25 entries, the property-item endpoint
+    /// the complete ones.
+    pub rollups: bool,
+    /// [`LATE_SHARES`] standalone pages exist, with content, comments and old timestamps, but
+    /// are not shared with the connection (404, not in search) until
+    /// [`FakeNotion::share_page`](crate::FakeNotion::share_page) shares them.
+    pub late_shares: bool,
 }
+
+/// Pages not shared at the start with [`Features::late_shares`].
+pub const LATE_SHARES: u32 = 3;
+
+/// Lengths of the relations of rows 1, 2 and 3 of the rollup data source
+/// ([`Features::rollups`]).
+pub const ROLLUP_RELATIONS: [u32; 3] = [26, 60, 150];
 
 impl Features {
     /// Every feature on.
@@ -36,6 +55,8 @@ impl Features {
         big_data_source: true,
         two_source_database: true,
         layout_blocks: true,
+        rollups: true,
+        late_shares: true,
     };
 }
 
@@ -130,7 +151,8 @@ impl GenConfig {
     /// a page with 120 blocks that have children, an 80-row relation, 30 people, a 12,500-row
     /// data source whose rows have no content, no comments and the small schema, a database
     /// with two data sources, inner-block comments, child pages and databases, synced blocks,
-    /// tables, column lists, tabs, unshared pages).
+    /// tables, column lists, tabs, unshared pages, rollups and formulas over relations of 26,
+    /// 60 and 150 entries, three old pages not shared yet).
     pub fn e2e() -> Self {
         GenConfig {
             people: 32,
@@ -148,6 +170,30 @@ impl GenConfig {
                 ..Features::ALL
             },
             ..GenConfig::e2e()
+        }
+    }
+
+    /// A small workspace for rollup and formula tests: two databases, [`Features::rollups`]
+    /// only (rows of the first data source relate to 26, 60 and 150 of its 151 rows), short
+    /// pages and few comments.
+    pub fn rollups() -> Self {
+        GenConfig {
+            people: 4,
+            databases: 2,
+            two_source_every: 0,
+            pages: 3,
+            blocks_per_page: 4,
+            blocks_per_row: 1,
+            max_depth: 1,
+            child_pages: 0,
+            child_databases: 0,
+            page_comments: 1,
+            inner_comment_every: 0,
+            features: Features {
+                rollups: true,
+                ..Features::default()
+            },
+            ..GenConfig::small()
         }
     }
 
@@ -202,12 +248,13 @@ impl GenConfig {
         }
     }
 
-    /// A named preset: `small`, `e2e`, `bench` (100,000 pages), `bench-N` (N pages),
+    /// A named preset: `small`, `e2e`, `rollups`, `bench` (100,000 pages), `bench-N` (N pages),
     /// `bench-sync-N` ([`GenConfig::bench_sync`], N pages).
     pub fn preset(name: &str) -> Option<Self> {
         match name {
             "small" => Some(GenConfig::small()),
             "e2e" => Some(GenConfig::e2e()),
+            "rollups" => Some(GenConfig::rollups()),
             "bench" => Some(GenConfig::bench(100_000)),
             _ => {
                 if let Some(n) = name.strip_prefix("bench-sync-") {

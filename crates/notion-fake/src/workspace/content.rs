@@ -17,8 +17,7 @@ use notion_model::icon::{IconKind, NativeIcon};
 use notion_model::property::{
     DualProperty, Formula, FormulaConfig, FormulaKind, NumberConfig, Place, PropertySchema,
     PropertySchemaKind, PropertyValue, PropertyValueKind, RelationConfig, Rollup, RollupConfig,
-    RollupKind, SelectConfig, SelectOption, StatusConfig, StatusGroup, UniqueId, UniqueIdConfig,
-    Verification,
+    SelectConfig, SelectOption, StatusConfig, StatusGroup, UniqueId, UniqueIdConfig, Verification,
 };
 use notion_model::rich_text::{
     Annotations, Equation, LinkMention, LinkPreview, MentionKind, TemplateMention,
@@ -35,11 +34,23 @@ use serde_json::Number;
 use super::base::Base;
 use super::config::Mix;
 use super::generator::{BlockKind, DatabaseKind, Gen, PageKind, ROOT, Times, Tree};
+use super::hosted::{self, Size};
+use super::rollup;
 use super::text::{self, DATABASE_NAMES, EMOJIS, FIRST_NAMES, LANGUAGES, LAST_NAMES, PAGE_TITLES};
 use super::{BlockInfo, Found};
 use crate::clock::fmt_millis;
 use crate::ids::{Decoded, PAGE_LEVEL};
+use crate::render::PAGE_VALUE_LIMIT;
 use crate::rng::{self, Rng};
+
+/// What the rollups and formulas of one row read: the relation's entries and, when a rollup
+/// reads more than `Estimate`, the values of the related rows.
+struct Related {
+    /// Page indices of the relation's entries (computed on first use).
+    targets: Option<Vec<u32>>,
+    /// Values of each entry (`None`: not a row of the data source), computed on first use.
+    values: Option<Vec<Option<PropertyValues>>>,
+}
 
 /// The name of every generated workspace.
 pub(crate) const WORKSPACE_NAME: &str = "Fake Workspace";
@@ -71,6 +82,48 @@ enum Prop {
     Notify,
     Office,
     Verification,
+    RelatedCount,
+    RelatedEstimates,
+    LatestRelatedDue,
+    RelatedDone,
+    RelatedTotal,
+    RelatedItems,
+}
+
+impl Prop {
+    /// For a rollup over `Related`: its function and the property it rolls up.
+    fn rollup(self) -> Option<(&'static str, Prop)> {
+        match self {
+            Prop::RelatedEstimate => Some(("sum", Prop::Estimate)),
+            Prop::RelatedCount => Some(("count", Prop::Title)),
+            Prop::RelatedEstimates => Some(("show_original", Prop::Estimate)),
+            Prop::LatestRelatedDue => Some(("latest_date", Prop::Due)),
+            Prop::RelatedDone => Some(("percent_checked", Prop::Done)),
+            _ => None,
+        }
+    }
+
+    /// For a formula that reads `Related`: its expression.
+    fn relation_formula(self) -> Option<&'static str> {
+        match self {
+            Prop::RelatedTotal => Some("prop(\"Related\").map(current.prop(\"Estimate\")).sum()"),
+            Prop::RelatedItems => Some("prop(\"Related\").length()"),
+            _ => None,
+        }
+    }
+
+    /// Whether the value is computed from the rows `Related` points at.
+    fn reads_relation(self) -> bool {
+        self.rollup().is_some() || self.relation_formula().is_some()
+    }
+
+    /// `(name, id)` in the rich schema.
+    fn name_and_id(self) -> (&'static str, &'static str) {
+        RICH.iter()
+            .chain(ROLLUPS.iter())
+            .find(|(p, _, _)| *p == self)
+            .map_or(("", ""), |(_, name, id)| (*name, *id))
+    }
 }
 
 /// `(property, name, id)` of the rich schema: every property type.
@@ -99,6 +152,16 @@ const RICH: [(Prop, &str, &str); 24] = [
     (Prop::Notify, "Notify", "bt%3An"),
     (Prop::Office, "Office", "pl%3Ac"),
     (Prop::Verification, "Verification", "vr%3Af"),
+];
+
+/// What the rollups feature adds to the rich schema: rollups and formulas over `Related`.
+const ROLLUPS: [(Prop, &str, &str); 6] = [
+    (Prop::RelatedCount, "Related count", "r%7Ccnt"),
+    (Prop::RelatedEstimates, "Related estimates", "r%7Carr"),
+    (Prop::LatestRelatedDue, "Latest related due", "r%7Cdue"),
+    (Prop::RelatedDone, "Related done", "r%7Cpct"),
+    (Prop::RelatedTotal, "Related total", "fx%3Art"),
+    (Prop::RelatedItems, "Related items", "fx%3Arn"),
 ];
 
 /// The simple schema (indices into [`RICH`]).
@@ -331,20 +394,22 @@ impl Gen {
     // ---- files and icons ---------------------------------------------------------------------
 
     /// A Notion-hosted file: a signed URL valid until the end of the fake clock's next hour.
-    fn hosted_file(&self, key: Id, name: &str, now: DateTime<Utc>) -> FileKind {
-        let hour = now.timestamp() - now.timestamp().rem_euclid(3600);
-        let signed = DateTime::<Utc>::from_timestamp(hour, 0).unwrap_or(now);
-        let expiry = signed + Duration::hours(1);
-        let sig = rng::hash(self.cfg.seed, &[0x516, key.as_u128() as u64, hour as u64]);
-        FileKind::hosted(
-            format!(
-                "https://prod-files-secure.s3.us-west-2.amazonaws.com/{}/{}/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={}&X-Amz-Expires=3600&X-Amz-Signature={sig:016x}",
-                self.workspace_id(),
-                key,
-                signed.format("%Y%m%dT%H%M%SZ"),
-            ),
-            ts(expiry),
-        )
+    /// A Notion-hosted file (a placeholder the served object turns into a signed URL), of a
+    /// size derived from `key` and `name`: 1 KiB to 256 KiB.
+    fn hosted_file(&self, key: Id, name: &str, _now: DateTime<Utc>) -> FileKind {
+        let h = rng::hash(
+            self.cfg.seed,
+            &[0x516, key.as_u128() as u64, name.len() as u64],
+        );
+        FileKind::File(hosted::placeholder(
+            Size::Bytes(1024 + h % (255 << 10)),
+            name,
+        ))
+    }
+
+    /// The large hosted file (its size is an option of the server).
+    fn large_file(&self, name: &str) -> FileKind {
+        FileKind::File(hosted::placeholder(Size::Large, name))
     }
 
     fn icon(&self, h: u64) -> Option<Icon> {
@@ -359,6 +424,10 @@ impl Gen {
                 color: Some(Color::Blue),
                 extra: Default::default(),
             }))),
+            5 => Some(Icon::new(IconKind::File(hosted::placeholder(
+                Size::Bytes(512 + (h >> 8) % 4096),
+                "icon.png",
+            )))),
             _ => Some(Icon::emoji(EMOJIS[(h >> 8) as usize % EMOJIS.len()])),
         }
     }
@@ -647,7 +716,9 @@ impl Gen {
                 } else {
                     rng.chance(0.5)
                 };
-                let file = if hosted {
+                let file = if hosted && self.showcase() == Some(p) && kind == BlockKind::File {
+                    self.large_file("dataset.zip")
+                } else if hosted {
                     self.hosted_file(key, name, now)
                 } else {
                     FileKind::external(ext_url)
@@ -829,6 +900,23 @@ impl Gen {
         }
     }
 
+    /// A database's icon (its data sources show it too): an emoji, or a hosted image for every
+    /// third database.
+    fn database_icon(&self, d: u32) -> Icon {
+        let h = rng::hash(self.cfg.seed, &[0xDB1, u64::from(d)]);
+        if d % 3 == 2 {
+            let key = self.id(Decoded::Database(d));
+            Icon::new(IconKind::File(
+                match self.hosted_file(key, "database.png", self.start) {
+                    FileKind::File(f) => f,
+                    _ => hosted::placeholder(Size::Bytes(2048), "database.png"),
+                },
+            ))
+        } else {
+            Icon::emoji(EMOJIS[h as usize % EMOJIS.len()])
+        }
+    }
+
     fn database_obj(&self, d: u32) -> Database {
         let id = self.id(Decoded::Database(d));
         let refs = self
@@ -848,7 +936,7 @@ impl Gen {
         db.last_edited_time = Some(ts_millis(times.edited));
         db.is_inline = Some(matches!(self.database_kind(d), DatabaseKind::Child { .. }));
         let h = rng::hash(self.cfg.seed, &[0xDB1, u64::from(d)]);
-        db.icon = Some(Some(Icon::emoji(EMOJIS[h as usize % EMOJIS.len()])));
+        db.icon = Some(Some(self.database_icon(d)));
         if h.is_multiple_of(3) {
             db.description = Some(vec![RichText::plain("Everything the team tracks.")]);
         }
@@ -861,6 +949,8 @@ impl Gen {
     fn schema_props(&self, ds: u32) -> Vec<(Prop, &'static str, &'static str)> {
         if self.cfg.mix == Mix::Simple || self.is_big(ds) {
             SIMPLE.iter().map(|i| RICH[*i]).collect()
+        } else if self.cfg.features.rollups {
+            RICH.iter().chain(ROLLUPS.iter()).copied().collect()
         } else {
             RICH.to_vec()
         }
@@ -921,14 +1011,28 @@ impl Gen {
                     dual_property: None::<DualProperty>,
                     extra: Default::default(),
                 }),
-                Prop::RelatedEstimate => PropertySchemaKind::Rollup(RollupConfig {
-                    relation_property_id: Some("r%40l".to_owned()),
-                    relation_property_name: Some("Related".to_owned()),
-                    rollup_property_id: Some("N%3Fb%3A".to_owned()),
-                    rollup_property_name: Some("Estimate".to_owned()),
-                    function: Some("sum".to_owned()),
-                    extra: Default::default(),
-                }),
+                Prop::RelatedEstimate
+                | Prop::RelatedCount
+                | Prop::RelatedEstimates
+                | Prop::LatestRelatedDue
+                | Prop::RelatedDone => {
+                    let (function, source) = prop.rollup().unwrap_or(("sum", Prop::Estimate));
+                    let (source_name, source_id) = source.name_and_id();
+                    PropertySchemaKind::Rollup(RollupConfig {
+                        relation_property_id: Some("r%40l".to_owned()),
+                        relation_property_name: Some("Related".to_owned()),
+                        rollup_property_id: Some(source_id.to_owned()),
+                        rollup_property_name: Some(source_name.to_owned()),
+                        function: Some(function.to_owned()),
+                        extra: Default::default(),
+                    })
+                }
+                Prop::RelatedTotal | Prop::RelatedItems => {
+                    PropertySchemaKind::Formula(FormulaConfig {
+                        expression: prop.relation_formula().map(str::to_owned),
+                        extra: Default::default(),
+                    })
+                }
                 Prop::Created => PropertySchemaKind::CreatedTime(Empty::new()),
                 Prop::CreatedBy => PropertySchemaKind::CreatedBy(Empty::new()),
                 Prop::Edited => PropertySchemaKind::LastEditedTime(Empty::new()),
@@ -959,8 +1063,7 @@ impl Gen {
         obj.created_by = Some(User::partial(self.person(h)));
         obj.last_edited_by = Some(User::partial(self.person(h >> 16)));
         obj.is_inline = Some(matches!(self.database_kind(db), DatabaseKind::Child { .. }));
-        let dbh = rng::hash(self.cfg.seed, &[0xDB1, u64::from(db)]);
-        obj.icon = Some(Some(Icon::emoji(EMOJIS[dbh as usize % EMOJIS.len()])));
+        obj.icon = Some(Some(self.database_icon(db)));
         obj
     }
 
@@ -1001,7 +1104,7 @@ impl Gen {
                         self.id(Decoded::DataSource(ds)),
                         self.id(Decoded::Database(db)),
                     ),
-                    self.row_values(ds, row, &title, times, now),
+                    self.row_values(ds, row, &title, times, now, true),
                 )
             }
         };
@@ -1012,13 +1115,19 @@ impl Gen {
         page.url = Some(self.page_url(id, &title));
         page.icon = Some(self.icon(h >> 24));
         if (h >> 40).is_multiple_of(5) {
-            page.cover = Some(Some(notion_model::File::external(
-                "https://images.unsplash.com/photo-1497366216548-37526070297c",
-            )));
+            page.cover = Some(Some(if (h >> 44).is_multiple_of(2) {
+                notion_model::File::external(
+                    "https://images.unsplash.com/photo-1497366216548-37526070297c",
+                )
+            } else {
+                notion_model::File::new(self.hosted_file(id, "cover.jpg", now))
+            }));
         }
         Some(page)
     }
 
+    /// The property values of row `row` of data source `ds`, as its page object shows them:
+    /// values computed from `Related` read its first 25 entries (left out unless `derived`).
     fn row_values(
         &self,
         ds: u32,
@@ -1026,7 +1135,12 @@ impl Gen {
         title: &str,
         times: Times,
         now: DateTime<Utc>,
+        derived: bool,
     ) -> PropertyValues {
+        let mut related = Related {
+            targets: None,
+            values: None,
+        };
         let mut rng = Rng::new(self.cfg.seed, &[0x7A1, u64::from(ds), u64::from(row)]);
         let page_id = self.id(Decoded::Page(self.row_page(ds, row)));
         let h = rng::hash(self.cfg.seed, &[0x9A, u64::from(self.row_page(ds, row))]);
@@ -1127,18 +1241,17 @@ impl Gen {
                     out.insert(name.to_owned(), PropertyValue::relation(pid, refs, false));
                     continue;
                 }
-                Prop::RelatedEstimate => {
-                    let rows = self.rows_of(ds);
-                    let sum: i64 = self
-                        .row_relation(ds, row)
-                        .into_iter()
-                        .filter(|p| rows.contains(p))
-                        .filter_map(|p| self.estimate(ds, p - rows.start))
-                        .sum();
-                    PropertyValueKind::Rollup(Rollup::new(
-                        RollupKind::Number(Some(num(sum))),
-                        "sum",
-                    ))
+                Prop::RelatedEstimate
+                | Prop::RelatedCount
+                | Prop::RelatedEstimates
+                | Prop::LatestRelatedDue
+                | Prop::RelatedDone
+                | Prop::RelatedTotal
+                | Prop::RelatedItems => {
+                    if !derived {
+                        continue;
+                    }
+                    self.derived(prop, ds, row, &mut related, PAGE_VALUE_LIMIT, now)
                 }
                 Prop::Created => PropertyValueKind::CreatedTime(ts(times.created)),
                 Prop::CreatedBy => PropertyValueKind::CreatedBy(User::partial(self.person(h))),
@@ -1185,6 +1298,112 @@ impl Gen {
             out.insert(name.to_owned(), PropertyValue::new(pid, kind));
         }
         out
+    }
+
+    /// A rollup or formula over `Related` of row `row`, computed over the first `limit`
+    /// entries of the relation.
+    fn derived(
+        &self,
+        prop: Prop,
+        ds: u32,
+        row: u32,
+        related: &mut Related,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> PropertyValueKind {
+        let rows = self.rows_of(ds);
+        let targets = related
+            .targets
+            .get_or_insert_with(|| self.row_relation(ds, row));
+        let entries = &targets[..targets.len().min(limit)];
+        let estimates = || {
+            entries
+                .iter()
+                .map(|p| match rows.contains(p) {
+                    true => self.estimate(ds, p - rows.start),
+                    false => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        if prop.relation_formula().is_some() {
+            let value = match prop {
+                Prop::RelatedItems => entries.len() as i64,
+                _ => estimates().into_iter().flatten().sum(),
+            };
+            return PropertyValueKind::Formula(Formula::new(FormulaKind::Number(Some(num(value)))));
+        }
+        let (function, source) = prop.rollup().unwrap_or(("sum", Prop::Estimate));
+        let values: Vec<PropertyValueKind> = match source {
+            Prop::Estimate => entries
+                .iter()
+                .zip(estimates())
+                .filter(|(p, _)| rows.contains(p))
+                .map(|(_, e)| PropertyValueKind::Number(e.map(num)))
+                .collect(),
+            _ => {
+                let name = source.name_and_id().0;
+                let all = related.values.get_or_insert_with(|| {
+                    targets
+                        .iter()
+                        .map(|p| {
+                            rows.contains(p).then(|| {
+                                let times = self.page_times(*p);
+                                let title = self.page_title_text(*p);
+                                self.row_values(ds, p - rows.start, &title, times, now, false)
+                            })
+                        })
+                        .collect()
+                });
+                all.iter()
+                    .take(entries.len())
+                    .flatten()
+                    .filter_map(|values| values.get(name).map(|v| v.kind.clone()))
+                    .collect()
+            }
+        };
+        PropertyValueKind::Rollup(Rollup::new(
+            rollup::compute(function, entries.len(), &values),
+            function,
+        ))
+    }
+
+    /// The rollups and formulas of data source `ds` that read `Related`: `(rollups,
+    /// formulas)`.
+    pub(crate) fn relation_readers(&self, ds: u32) -> (usize, usize) {
+        let props = self.schema_props(ds);
+        let rollups = props
+            .iter()
+            .filter(|(p, _, _)| p.rollup().is_some())
+            .count();
+        let formulas = props
+            .iter()
+            .filter(|(p, _, _)| p.relation_formula().is_some())
+            .count();
+        (rollups, formulas)
+    }
+
+    /// The values of row page `p` that its page object computes over the first 25 entries of a
+    /// longer relation, computed over every entry.
+    fn complete_row_values(&self, p: u32, now: DateTime<Utc>) -> Vec<(String, PropertyValue)> {
+        let PageKind::Row { ds, row } = self.page_kind(p) else {
+            return Vec::new();
+        };
+        let targets = self.row_relation(ds, row);
+        if targets.len() <= PAGE_VALUE_LIMIT {
+            return Vec::new();
+        }
+        let mut related = Related {
+            targets: Some(targets),
+            values: None,
+        };
+        self.schema_props(ds)
+            .into_iter()
+            .filter(|(prop, _, _)| prop.reads_relation())
+            .map(|(prop, name, pid)| {
+                let kind = self.derived(prop, ds, row, &mut related, usize::MAX, now);
+                (name.to_owned(), PropertyValue::new(pid, kind))
+            })
+            .collect()
     }
 
     // ---- comments ----------------------------------------------------------------------------
@@ -1470,9 +1689,23 @@ impl Base for Gen {
         }
     }
 
+    fn late_pages(&self) -> Vec<Id> {
+        Gen::late_pages(self)
+            .into_iter()
+            .map(|p| self.id(Decoded::Page(p)))
+            .collect()
+    }
+
     fn truncated_values(&self, page: &Id) -> Vec<usize> {
         match self.decode(page) {
             Some(Decoded::Page(p)) => Gen::truncated_values(self, p),
+            _ => Vec::new(),
+        }
+    }
+
+    fn complete_values(&self, page: &Id, now: DateTime<Utc>) -> Vec<(String, PropertyValue)> {
+        match self.decode(page) {
+            Some(Decoded::Page(p)) => self.complete_row_values(p, now),
             _ => Vec::new(),
         }
     }

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::config::{GenConfig, LONG_RELATION, Mix};
+use super::config::{GenConfig, LATE_SHARES, LONG_RELATION, Mix, ROLLUP_RELATIONS};
 use crate::clock::to_minute;
 use notion_model::Id;
 
 use crate::ids::{Decoded, IdCodec, PAGE_LEVEL};
+use crate::render::PAGE_VALUE_LIMIT;
 use crate::rng::{self, Rng};
 
 /// Marks a top-level block (its parent is the page).
@@ -237,16 +238,22 @@ impl Gen {
             n += if two { 2 } else { 1 };
         }
         db_ds_start.push(n);
+        let big = cfg.features.big_data_source && cfg.databases > 0;
+        let rollup_source = rollup_source(&cfg, n);
         let ds_rows: Vec<u32> = (0..n)
             .map(|ds| {
-                if ds == 0 && cfg.features.big_data_source && cfg.databases > 0 {
-                    BIG_ROWS
+                let mut rows = cfg.rows_per_data_source;
+                if ds == 0 && big {
+                    rows = BIG_ROWS;
                 } else if ds == 0 && cfg.features.big_relation {
                     // Room for the big relation's targets.
-                    cfg.rows_per_data_source.max(BIG_RELATION + 1)
-                } else {
-                    cfg.rows_per_data_source
+                    rows = rows.max(BIG_RELATION + 1);
                 }
+                if Some(ds) == rollup_source {
+                    // Room for the longest rollup relation's targets.
+                    rows = rows.max(ROLLUP_RELATIONS[2] + 1);
+                }
+                rows
             })
             .collect();
         let first_row = cfg.pages;
@@ -594,6 +601,32 @@ impl Gen {
         }
     }
 
+    /// The data source whose rows 1, 2 and 3 carry the long relations of [`Features::rollups`].
+    ///
+    /// [`Features::rollups`]: super::config::Features::rollups
+    pub(crate) fn rollup_source(&self) -> Option<u32> {
+        rollup_source(&self.cfg, self.data_source_count())
+    }
+
+    /// The standalone pages not shared at the start ([`Features::late_shares`]): the last
+    /// ordinary standalone pages that hold no child page or database and are not the showcase.
+    ///
+    /// [`Features::late_shares`]: super::config::Features::late_shares
+    pub(crate) fn late_pages(&self) -> Vec<u32> {
+        if !self.cfg.features.late_shares {
+            return Vec::new();
+        }
+        (self.specials..self.cfg.pages)
+            .rev()
+            .filter(|p| Some(*p) != self.showcase())
+            .filter(|p| {
+                let (pages, dbs) = self.hosted(*p);
+                pages.is_empty() && dbs.is_empty()
+            })
+            .take(LATE_SHARES as usize)
+            .collect()
+    }
+
     /// Whether `ds` is the 12,500-row data source.
     pub(crate) fn is_big(&self, ds: u32) -> bool {
         ds == 0 && self.cfg.features.big_data_source && self.cfg.databases > 0
@@ -770,6 +803,15 @@ impl Gen {
             }
             return v;
         }
+        if Some(ds) == self.rollup_source()
+            && let Some(len) = row
+                .checked_sub(1)
+                .and_then(|i| ROLLUP_RELATIONS.get(i as usize))
+            && n > *len
+        {
+            // The next `len` rows of the data source, wrapping around.
+            return (1..=*len).map(|i| rows.start + (row + i) % n).collect();
+        }
         let every = self.cfg.long_relation_every;
         if every > 0 && row % every == every - 1 && n > LONG_RELATION {
             // The next LONG_RELATION rows of the data source, wrapping around.
@@ -811,18 +853,27 @@ impl Gen {
         v
     }
 
-    /// Sizes of the relation and people values of page `p` that exceed 25 entries.
+    /// The property-item requests (by item count) that complete the values of page `p`
+    /// beyond what its object shows: relation and people values of more than 25 entries, the
+    /// rollups over such a relation (one item per entry) and the formulas that read it (one
+    /// item each).
     pub(crate) fn truncated_values(&self, p: u32) -> Vec<usize> {
-        match self.page_kind(p) {
-            PageKind::Row { ds, row } => [
-                self.row_relation(ds, row).len(),
-                self.row_people(ds, row).len(),
-            ]
-            .into_iter()
-            .filter(|n| *n > 25)
-            .collect(),
-            _ => Vec::new(),
+        let PageKind::Row { ds, row } = self.page_kind(p) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let relation = self.row_relation(ds, row).len();
+        if relation > PAGE_VALUE_LIMIT {
+            out.push(relation);
+            let (rollups, formulas) = self.relation_readers(ds);
+            out.extend(std::iter::repeat_n(relation, rollups));
+            out.extend(std::iter::repeat_n(1, formulas));
         }
+        let people = self.row_people(ds, row).len();
+        if people > PAGE_VALUE_LIMIT {
+            out.push(people);
+        }
+        out
     }
 
     // ---- comments -------------------------------------------------------------------------
@@ -857,4 +908,15 @@ impl Gen {
             0
         }
     }
+}
+
+/// The data source whose rows carry the long relations of the rollups feature (`None` when
+/// the feature is off or the schema has no rollups).
+fn rollup_source(cfg: &GenConfig, data_sources: u32) -> Option<u32> {
+    if !cfg.features.rollups || cfg.mix != Mix::Rich || cfg.databases == 0 {
+        return None;
+    }
+    let big = cfg.features.big_data_source;
+    let ds = u32::from(big);
+    (ds < data_sources && (!big || cfg.databases > 1)).then_some(ds)
 }

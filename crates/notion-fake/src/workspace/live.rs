@@ -14,11 +14,23 @@ use notion_model::{
 };
 use serde_json::Value;
 
+use super::changes;
+use super::hosted::{self, Holder};
 use super::overlay::{Added, BlockState, Overlay, PageState, PageVersion};
+use super::rollup::truncated_sizes;
 use super::{BlockInfo, Found, Obj, SearchEntry, Workspace};
 use crate::clock::{fmt_millis, to_minute};
 use crate::error::FakeError;
 use crate::filter::{FilterValue, RowView, filter_value};
+
+/// A hosted file: its id, the object holding it, where it sits, and its current size.
+#[derive(Debug, Clone)]
+pub(crate) struct HostedFileInfo {
+    pub(crate) id: String,
+    pub(crate) owner: Id,
+    pub(crate) found: hosted::Found,
+    pub(crate) size: u64,
+}
 
 /// A row and its `(created, last edited)` times.
 pub(crate) type RowTimes = (Id, DateTime<Utc>, DateTime<Utc>);
@@ -115,12 +127,12 @@ impl Workspace {
         self.overlay.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn ov_mut(&self) -> RwLockWriteGuard<'_, Overlay> {
+    pub(super) fn ov_mut(&self) -> RwLockWriteGuard<'_, Overlay> {
         self.overlay.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Who the fake says made the mutations: the first person, else the bot.
-    fn editor(&self) -> Id {
+    pub(crate) fn editor(&self) -> Id {
         let bot = self.base.bot_id();
         self.base
             .user_ids()
@@ -135,14 +147,26 @@ impl Workspace {
             .unwrap_or(bot)
     }
 
+    /// The database of a data source.
+    pub(crate) fn database_of(&self, ds: &Id) -> Option<Id> {
+        let ov = self.ov();
+        self.database_of_in(&ov, ds)
+    }
+
+    /// The page a block or comment sits in (a page: itself).
+    pub(crate) fn page_of(&self, id: &Id) -> Option<Id> {
+        let ov = self.ov();
+        self.page_of_in(&ov, id)
+    }
+
     /// The page a block (or comment) sits in, for a mutation of it.
-    fn page_holding(&self, id: &Id) -> Result<Id, FakeError> {
+    pub(super) fn page_holding(&self, id: &Id) -> Result<Id, FakeError> {
         let ov = self.ov();
         self.page_of_in(&ov, id)
             .ok_or_else(|| FakeError::Mutation(format!("{id} has no page")))
     }
 
-    fn page_of_in(&self, ov: &Overlay, id: &Id) -> Option<Id> {
+    pub(super) fn page_of_in(&self, ov: &Overlay, id: &Id) -> Option<Id> {
         if let Some(a) = ov.added.get(id) {
             return match a {
                 Added::Block { page, .. } | Added::Comment { page, .. } => Some(*page),
@@ -153,7 +177,7 @@ impl Workspace {
         self.base.page_of(id)
     }
 
-    fn data_source_of_in(&self, ov: &Overlay, page: &Id) -> Option<Id> {
+    pub(super) fn data_source_of_in(&self, ov: &Overlay, page: &Id) -> Option<Id> {
         match ov.added.get(page) {
             Some(Added::Page { data_source, .. }) => Some(*data_source),
             Some(_) => None,
@@ -161,7 +185,7 @@ impl Workspace {
         }
     }
 
-    fn database_of_in(&self, ov: &Overlay, ds: &Id) -> Option<Id> {
+    pub(super) fn database_of_in(&self, ov: &Overlay, ds: &Id) -> Option<Id> {
         match ov.added.get(ds) {
             Some(Added::DataSource { database, .. }) => Some(*database),
             Some(_) => None,
@@ -169,33 +193,71 @@ impl Workspace {
         }
     }
 
-    /// Whether the connection lost access to `id` (it, its page, or the data source and
-    /// database holding its page, was unshared).
+    /// Whether `id` itself is out of reach: unshared, deleted, or a page not shared yet.
+    pub(crate) fn gone(&self, ov: &Overlay, id: &Id) -> bool {
+        ov.unshared.contains(id)
+            || ov.deleted.contains(id)
+            || (self.late.contains(id) && !ov.shared.contains(id))
+    }
+
+    /// Whether the connection cannot see `id`: it, its page, or the data source and database
+    /// holding its page, was unshared or deleted (or is a page not shared yet).
     fn hidden(&self, ov: &Overlay, id: &Id) -> bool {
-        if ov.unshared.is_empty() {
+        let hides = !ov.hides_nothing();
+        if !hides && self.late.is_empty() {
             return false;
         }
-        if ov.unshared.contains(id) {
+        if self.gone(ov, id) {
             return true;
         }
         let page = self.page_of_in(ov, id);
         if let Some(p) = &page
-            && ov.unshared.contains(p)
+            && self.gone(ov, p)
         {
             return true;
+        }
+        // Pages not shared yet are standalone pages that hold no child page or database.
+        if !hides {
+            return false;
         }
         let ds = match &page {
             Some(p) => self.data_source_of_in(ov, p),
             None => Some(*id),
         };
+        let mut db = None;
         if let Some(ds) = ds {
-            if ov.unshared.contains(&ds) {
+            if self.gone(ov, &ds) {
                 return true;
             }
-            if let Some(db) = self.database_of_in(ov, &ds)
-                && ov.unshared.contains(&db)
+            db = self.database_of_in(ov, &ds);
+            if let Some(db) = &db
+                && self.gone(ov, db)
             {
                 return true;
+            }
+        }
+        // Inside a page that is gone (its child pages and child databases go with it).
+        if ov.hides_nothing() {
+            return false;
+        }
+        let mut cur = match page {
+            Some(p) if !ov.added.contains_key(&p) => p,
+            Some(_) => match db {
+                Some(db) => db,
+                None => return false,
+            },
+            None => db.unwrap_or(*id),
+        };
+        for _ in 0..64 {
+            let next = match ov.added.get(&cur) {
+                Some(Added::Page { data_source, .. }) => self.base.parent_page(data_source),
+                Some(_) => None,
+                None => self.parent_page_in(ov, &cur),
+            };
+            match next {
+                Some(n) if self.gone(ov, &n) => return true,
+                Some(n) => cur = n,
+                None => return false,
             }
         }
         false
@@ -226,7 +288,7 @@ impl Workspace {
                 Some(Added::Page { data_source, .. }) => self.base.parent_page(data_source),
                 Some(Added::DataSource { database, .. }) => self.base.parent_page(database),
                 Some(_) => None,
-                None => self.base.parent_page(&cur),
+                None => self.parent_page_in(ov, &cur),
             };
             match next {
                 Some(n) => cur = n,
@@ -270,7 +332,7 @@ impl Workspace {
         self.base.user(id)
     }
 
-    pub(crate) fn database(&self, id: &Id) -> Option<Database> {
+    fn database_unsigned(&self, id: &Id) -> Option<Database> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -285,25 +347,32 @@ impl Workspace {
             }
         }
         if let Some(refs) = &mut db.data_sources {
-            refs.retain(|r| !ov.unshared.contains(&r.id));
+            refs.retain(|r| !self.gone(&ov, &r.id));
         }
         Some(db)
     }
 
-    pub(crate) fn data_source(&self, id: &Id) -> Option<DataSource> {
+    fn data_source_unsigned(&self, id: &Id) -> Option<DataSource> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
         }
-        match ov.added.get(id) {
-            Some(Added::DataSource { data_source, .. }) => Some((**data_source).clone()),
-            Some(_) => None,
-            None => self.base.data_source(id),
+        let mut ds = match ov.added.get(id) {
+            Some(Added::DataSource { data_source, .. }) => (**data_source).clone(),
+            Some(_) => return None,
+            None => self.base.data_source(id)?,
+        };
+        if let Some(changes) = ov.schema.get(id) {
+            changes::apply_to_schema(&mut ds, changes);
         }
+        if let Some(t) = Workspace::data_source_edited(&ov, id) {
+            ds.last_edited_time = Some(t);
+        }
+        Some(ds)
     }
 
-    /// A page as served now, with complete property values.
-    pub(crate) fn page(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
+    /// A page as the workspace holds it (hosted files as placeholders).
+    pub(crate) fn page_unsigned(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -313,14 +382,16 @@ impl Workspace {
             Some(_) => return None,
             None => self.base.page(id, now)?,
         };
+        let ds = self.data_source_of_in(&ov, id);
+        changes::patch_page(&ov, &mut page, ds.as_ref());
         if let Some(v) = ov.pages.get(id).and_then(PageState::current) {
             apply_version(&mut page, v);
         }
         Some(page)
     }
 
-    /// A block as served now.
-    pub(crate) fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
+    /// A block as the workspace holds it (hosted files as placeholders).
+    pub(crate) fn block_unsigned(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -348,12 +419,15 @@ impl Workspace {
         if let Some(kids) = ov.children.get(&b.id) {
             b.has_children = Some(!kids.is_empty());
         }
-        // A page edit shows on its child_page block.
-        if matches!(b.kind, Some(BlockKind::ChildPage(_)))
-            && let Some(v) = ov.pages.get(&b.id).and_then(PageState::current)
-        {
-            b.last_edited_time = Some(ts(v.edited));
-            b.in_trash = Some(v.trashed);
+        // A page edit shows on its child_page block, and so does a move.
+        if matches!(b.kind, Some(BlockKind::ChildPage(_))) {
+            if let Some(v) = ov.pages.get(&b.id).and_then(PageState::current) {
+                b.last_edited_time = Some(ts(v.edited));
+                b.in_trash = Some(v.trashed);
+            }
+            if let Some(parent) = Workspace::moved_parent(ov, &b.id) {
+                b.parent = Some(parent);
+            }
         }
     }
 
@@ -386,8 +460,12 @@ impl Workspace {
         self.base.children(id)
     }
 
-    /// The children as block objects (the block-children endpoint).
-    pub(crate) fn children_blocks(&self, id: &Id, now: DateTime<Utc>) -> Option<Vec<Block>> {
+    /// The children as block objects, hosted files as placeholders.
+    pub(crate) fn children_blocks_unsigned(
+        &self,
+        id: &Id,
+        now: DateTime<Utc>,
+    ) -> Option<Vec<Block>> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -406,7 +484,11 @@ impl Workspace {
         let mut blocks = if changed {
             let ids = self.children_in(&ov, id)?;
             drop(ov);
-            return Some(ids.iter().filter_map(|b| self.block(b, now)).collect());
+            return Some(
+                ids.iter()
+                    .filter_map(|b| self.block_unsigned(b, now))
+                    .collect(),
+            );
         } else {
             self.base.children_blocks(id, now)?
         };
@@ -434,10 +516,20 @@ impl Workspace {
             self.base.comment_ids(id)?
         };
         v.extend(added);
+        let resolved = !self.ov().resolved.is_empty();
+        if resolved {
+            v.retain(|c| {
+                let discussion = self
+                    .comment_unsigned(c, self.clock.now())
+                    .and_then(|c| c.discussion_id);
+                !discussion.is_some_and(|d| self.ov().resolved.contains(&d))
+            });
+        }
         Some(v)
     }
 
-    pub(crate) fn comment(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
+    /// A comment as the workspace holds it (hosted files as placeholders).
+    pub(crate) fn comment_unsigned(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
         let ov = self.ov();
         if self.hidden(&ov, id) {
             return None;
@@ -447,6 +539,146 @@ impl Workspace {
             Some(_) => None,
             None => self.base.comment(id, now),
         }
+    }
+
+    // ---- served objects: hosted files signed ----------------------------------------------
+
+    /// The content version of each hosted file of `owner`.
+    fn file_version(&self, owner: &Id) -> impl Fn(usize) -> u32 + '_ {
+        let versions: Vec<(usize, u32)> = {
+            let ov = self.ov();
+            ov.file_versions
+                .iter()
+                .filter(|((o, _), _)| o == owner)
+                .map(|((_, slot), v)| (*slot, *v))
+                .collect()
+        };
+        move |slot| {
+            versions
+                .iter()
+                .find(|(s, _)| *s == slot)
+                .map_or(0, |(_, v)| *v)
+        }
+    }
+
+    fn sign(&self, holder: Holder<'_>, owner: &Id, now: DateTime<Utc>) {
+        let version = self.file_version(owner);
+        self.signer.sign_all(holder, owner, &version, now);
+    }
+
+    /// A database as served now.
+    pub(crate) fn database(&self, id: &Id) -> Option<Database> {
+        let mut db = self.database_unsigned(id)?;
+        self.sign(Holder::Database(&mut db), id, self.clock.now());
+        Some(db)
+    }
+
+    /// A data source as served now.
+    pub(crate) fn data_source(&self, id: &Id) -> Option<DataSource> {
+        let mut ds = self.data_source_unsigned(id)?;
+        self.sign(Holder::DataSource(&mut ds), id, self.clock.now());
+        Some(ds)
+    }
+
+    /// A page as served now, with complete property values (the response cuts relation and
+    /// people values at 25).
+    pub(crate) fn page(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
+        let mut page = self.page_unsigned(id, now)?;
+        self.sign(Holder::Page(&mut page), id, now);
+        Some(page)
+    }
+
+    /// A block as served now.
+    pub(crate) fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
+        let mut block = self.block_unsigned(id, now)?;
+        self.sign(Holder::Block(&mut block), id, now);
+        Some(block)
+    }
+
+    /// The children as block objects (the block-children endpoint).
+    pub(crate) fn children_blocks(&self, id: &Id, now: DateTime<Utc>) -> Option<Vec<Block>> {
+        let mut blocks = self.children_blocks_unsigned(id, now)?;
+        for b in &mut blocks {
+            let owner = b.id;
+            self.sign(Holder::Block(b), &owner, now);
+        }
+        Some(blocks)
+    }
+
+    /// A comment as served now.
+    pub(crate) fn comment(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
+        let mut c = self.comment_unsigned(id, now)?;
+        self.sign(Holder::Comment(&mut c), id, now);
+        Some(c)
+    }
+
+    /// The hosted files an object holds (a page, block, comment, database or data source), in
+    /// slot order.
+    pub(crate) fn files_of(&self, id: &Id, now: DateTime<Utc>) -> Vec<hosted::Found> {
+        match self.find(id) {
+            Found::Page => self
+                .page_unsigned(id, now)
+                .map(|mut p| Holder::Page(&mut p).files()),
+            Found::Block => self
+                .block_unsigned(id, now)
+                .map(|mut b| Holder::Block(&mut b).files()),
+            Found::Comment => self
+                .comment_unsigned(id, now)
+                .map(|mut c| Holder::Comment(&mut c).files()),
+            Found::Database => self
+                .database_unsigned(id)
+                .map(|mut d| Holder::Database(&mut d).files()),
+            Found::DataSource => self
+                .data_source_unsigned(id)
+                .map(|mut d| Holder::DataSource(&mut d).files()),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
+    /// The current version of a hosted file by its id (`None`: no such file, or an older
+    /// version).
+    pub(crate) fn hosted_file(&self, file_id: &str, now: DateTime<Utc>) -> Option<HostedFileInfo> {
+        let (owner, slot, version) = hosted::parse_file_id(file_id)?;
+        if self.file_version(&owner)(slot) != version {
+            return None;
+        }
+        let found = self.files_of(&owner, now).into_iter().nth(slot)?;
+        let size = hosted::version_size(self.signer.bytes_of(found.size), version);
+        Some(HostedFileInfo {
+            id: file_id.to_owned(),
+            owner,
+            found,
+            size,
+        })
+    }
+
+    /// The current files of an object, from what it holds (see [`Workspace::files_of`]).
+    pub(crate) fn file_infos(&self, owner: &Id, found: Vec<hosted::Found>) -> Vec<HostedFileInfo> {
+        let version = self.file_version(owner);
+        found
+            .into_iter()
+            .map(|f| {
+                let v = version(f.slot);
+                HostedFileInfo {
+                    id: hosted::file_id(owner, f.slot, v),
+                    owner: *owner,
+                    size: hosted::version_size(self.signer.bytes_of(f.size), v),
+                    found: f,
+                }
+            })
+            .collect()
+    }
+
+    /// The current file in a slot of an object.
+    pub(crate) fn hosted_file_at(
+        &self,
+        owner: &Id,
+        slot: usize,
+        now: DateTime<Utc>,
+    ) -> Option<HostedFileInfo> {
+        let id = hosted::file_id(owner, slot, self.file_version(owner)(slot));
+        self.hosted_file(&id, now)
     }
 
     // ---- rows and queries -----------------------------------------------------------------
@@ -466,7 +698,7 @@ impl Workspace {
         if let Some(extra) = ov.rows.get(ds) {
             v.extend(extra.iter().copied());
         }
-        if !ov.unshared.is_empty() {
+        if !ov.hides_nothing() {
             v.retain(|r| !self.hidden(ov, r));
         }
         Some(v)
@@ -623,6 +855,29 @@ impl Workspace {
                 }
             }
         }
+        // Pages shared late, as indexed (search shows them with their old times).
+        let mut late: Vec<&Id> = ov.shared.iter().filter(|p| !self.hidden(&ov, p)).collect();
+        late.sort_unstable();
+        for id in late {
+            if !self.base.page_in_search(id) || self.under_trash(&ov, id) {
+                continue;
+            }
+            match ov.pages.get(id).and_then(|st| st.indexed_at(horizon)) {
+                Some(v) if v.trashed => {}
+                Some(v) => out.push(SearchEntry {
+                    obj: Obj::Page(*id),
+                    edited: v.edited,
+                }),
+                None => {
+                    if let Some((_, edited)) = self.base.page_times(id) {
+                        out.push(SearchEntry {
+                            obj: Obj::Page(*id),
+                            edited,
+                        });
+                    }
+                }
+            }
+        }
         // Rows added to data sources search shows, once indexed.
         let mut added: Vec<(&Id, &Added)> = ov
             .added
@@ -697,6 +952,7 @@ impl Workspace {
             }
             for id in self.base.page_ids() {
                 if self.base.page_in_search(&id)
+                    && !self.late.contains(&id)
                     && let Some((_, edited)) = self.base.page_times(&id)
                 {
                     out.push(SearchEntry {
@@ -773,7 +1029,7 @@ impl Workspace {
             .collect();
         added.sort_unstable();
         v.extend(added);
-        if !ov.is_empty() {
+        if !ov.is_empty() || !self.late.is_empty() {
             v.retain(|p| !self.hidden(&ov, p) && !self.under_trash(&ov, p));
         }
         v
@@ -799,7 +1055,7 @@ impl Workspace {
     pub(crate) fn reachable_databases(&self) -> Vec<Id> {
         let ov = self.ov();
         let mut v = self.base.database_ids();
-        v.retain(|d| !ov.unshared.contains(d) && !self.under_trash(&ov, d));
+        v.retain(|d| !self.hidden(&ov, d) && !self.under_trash(&ov, d));
         v
     }
 
@@ -885,6 +1141,9 @@ impl Workspace {
         let edited = {
             let ov = self.ov();
             ov.added.contains_key(page)
+                || self
+                    .data_source_of_in(&ov, page)
+                    .is_some_and(|ds| ov.schema.contains_key(&ds))
                 || ov
                     .pages
                     .get(page)
@@ -894,10 +1153,52 @@ impl Workspace {
         if !edited {
             return self.base.truncated_values(page);
         }
+        let schema = {
+            let ov = self.ov();
+            self.data_source_of_in(&ov, page)
+        }
+        .and_then(|ds| self.data_source(&ds))
+        .and_then(|ds| ds.properties);
         self.page(page, now)
             .and_then(|p| p.properties)
-            .map(|props| truncated_sizes(&props))
+            .map(|props| truncated_sizes(&props, schema.as_ref()))
             .unwrap_or_default()
+    }
+
+    /// The rollup and formula values a page object computes over the first 25 entries of a
+    /// longer relation, computed over every entry (values a mutation set stay as set).
+    pub(crate) fn complete_values(
+        &self,
+        id: &Id,
+        now: DateTime<Utc>,
+    ) -> Vec<(String, PropertyValue)> {
+        let ov = self.ov();
+        if self.hidden(&ov, id) || ov.added.contains_key(id) {
+            return Vec::new();
+        }
+        let edited: Vec<String> = ov
+            .pages
+            .get(id)
+            .and_then(PageState::current)
+            .map(|v| v.props.iter().map(|(n, _)| n.clone()).collect())
+            .unwrap_or_default();
+        drop(ov);
+        let mut values = self.base.complete_values(id, now);
+        values.retain(|(name, _)| !edited.contains(name));
+        values
+    }
+
+    /// A page with every value complete: what a reader that completes truncated values ends
+    /// with (the served response still cuts relation and people values at 25).
+    pub(crate) fn page_complete(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
+        let mut page = self.page(id, now)?;
+        let complete = self.complete_values(id, now);
+        if let Some(props) = &mut page.properties {
+            for (name, value) in complete {
+                props.insert(name, value);
+            }
+        }
+        Some(page)
     }
 
     // ---- mutations --------------------------------------------------------------------------
@@ -907,7 +1208,7 @@ impl Workspace {
         self.base.added_id(ov.seq)
     }
 
-    fn bump_page(
+    pub(super) fn bump_page(
         &self,
         ov: &mut Overlay,
         page: Id,
@@ -930,7 +1231,7 @@ impl Workspace {
         st.versions.push(v);
     }
 
-    fn bump_block(&self, ov: &mut Overlay, block: Id, now: DateTime<Utc>) {
+    pub(super) fn bump_block(&self, ov: &mut Overlay, block: Id, now: DateTime<Utc>) {
         let by = self.editor();
         let st = ov.blocks.entry(block).or_insert(BlockState {
             edited: to_minute(now),
@@ -942,7 +1243,7 @@ impl Workspace {
         st.by = by;
     }
 
-    fn need(&self, id: &Id, want: &[Found]) -> Result<Found, FakeError> {
+    pub(super) fn need(&self, id: &Id, want: &[Found]) -> Result<Found, FakeError> {
         let f = self.find(id);
         if want.contains(&f) {
             Ok(f)
@@ -1232,6 +1533,38 @@ impl Workspace {
         Ok(id)
     }
 
+    /// Replaces a hosted file's content with a new version (a new id, URL, size and hash); bumps
+    /// the `last_edited_time` of the block or page holding it.
+    pub(crate) fn replace_file(
+        &self,
+        file_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<HostedFileInfo, FakeError> {
+        let file = self
+            .hosted_file(file_id, now)
+            .ok_or_else(|| FakeError::Mutation(format!("no current hosted file `{file_id}`")))?;
+        let owner = file.owner;
+        let slot = file.found.slot;
+        let found = self.find(&owner);
+        let page = match found {
+            Found::Page | Found::Block | Found::Comment => Some(self.page_holding(&owner)?),
+            _ => None,
+        };
+        {
+            let mut ov = self.ov_mut();
+            *ov.file_versions.entry((owner, slot)).or_insert(0) += 1;
+            if found == Found::Block {
+                self.bump_block(&mut ov, owner, now);
+            }
+            if let Some(page) = page {
+                ov.touched.insert(page);
+                self.bump_page(&mut ov, page, now, |_| {});
+            }
+        }
+        self.hosted_file_at(&owner, slot, now)
+            .ok_or_else(|| FakeError::Mutation(format!("`{file_id}` is gone")))
+    }
+
     /// Stops sharing an object (and, for a page, its content) with the connection.
     pub(crate) fn unshare(&self, id: &Id) -> Result<(), FakeError> {
         self.need(id, &[Found::Page, Found::Database, Found::DataSource])?;
@@ -1259,17 +1592,4 @@ fn apply_version(page: &mut Page, v: &PageVersion) {
             }
         }
     }
-}
-
-/// Sizes of relation and people values longer than 25.
-pub(crate) fn truncated_sizes(props: &PropertyValues) -> Vec<usize> {
-    props
-        .values()
-        .filter_map(|v| match &v.kind {
-            PropertyValueKind::Relation(r) => Some(r.len()),
-            PropertyValueKind::People(p) => Some(p.len()),
-            _ => None,
-        })
-        .filter(|n| *n > 25)
-        .collect()
 }

@@ -1,22 +1,29 @@
 //! The workspace the server serves: a generated or demo base, plus the mutations applied on top.
 
 pub(crate) mod base;
+pub(crate) mod changes;
 pub mod config;
 mod content;
 pub(crate) mod demo;
 pub(crate) mod generator;
+pub(crate) mod hosted;
 mod live;
 pub(crate) mod overlay;
+mod rollup;
 mod text;
 
 use chrono::{DateTime, Utc};
 use notion_model::Id;
 
+use std::sync::Arc;
+
+use crate::clock::Clock;
 use crate::error::FakeError;
 use base::Base;
 use generator::Gen;
 
 pub use config::{Features, GenConfig, Mix};
+pub(crate) use live::HostedFileInfo;
 
 /// An object search can return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +85,8 @@ pub(crate) struct Caches {
         std::sync::Mutex<std::collections::HashMap<Id, std::sync::Arc<Vec<live::RowTimes>>>>,
 }
 
-/// Serialized page objects by `(page, version)`, for one hour of the fake clock (signed file
-/// URLs change every hour), at most [`PageJson::LIMIT`] bytes.
+/// Serialized page objects by `(page, version)`, for one signing window of the fake clock
+/// (signed file URLs change from window to window), at most [`PageJson::LIMIT`] bytes.
 #[derive(Debug, Default)]
 pub(crate) struct PageJson {
     hour: i64,
@@ -98,34 +105,54 @@ pub(crate) struct Workspace {
     pub(crate) base: Box<dyn Base>,
     pub(crate) overlay: std::sync::RwLock<overlay::Overlay>,
     pub(crate) caches: Caches,
+    /// The fake's clock (hosted-file URLs are signed at its now).
+    pub(crate) clock: Arc<Clock>,
+    /// Signs hosted-file URLs and checks downloads.
+    pub(crate) signer: hosted::Signer,
+    /// Pages of the base not shared at the start (shared later by a mutation).
+    pub(crate) late: std::collections::HashSet<Id>,
+}
+
+/// What hosted files look like: how long their URLs stay valid, how big the large file is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FileOptions {
+    pub(crate) expiry: std::time::Duration,
+    pub(crate) large: u64,
 }
 
 impl Workspace {
-    pub(crate) fn generated(cfg: GenConfig, start: DateTime<Utc>) -> Self {
-        Workspace::new(Box::new(Gen::new(cfg, start)))
+    pub(crate) fn generated(cfg: GenConfig, clock: Arc<Clock>, files: FileOptions) -> Self {
+        let seed = cfg.seed;
+        Workspace::new(Box::new(Gen::new(cfg, clock.start())), clock, files, seed)
     }
 
-    pub(crate) fn demo(start: DateTime<Utc>) -> Result<Self, FakeError> {
-        Ok(Workspace::new(Box::new(demo::Demo::load(start)?)))
+    pub(crate) fn demo(clock: Arc<Clock>, files: FileOptions) -> Result<Self, FakeError> {
+        let demo = demo::Demo::load(clock.start())?;
+        Ok(Workspace::new(Box::new(demo), clock, files, 0xDE70))
     }
 
-    fn new(base: Box<dyn Base>) -> Self {
+    fn new(base: Box<dyn Base>, clock: Arc<Clock>, files: FileOptions, seed: u64) -> Self {
+        let late = base.late_pages().into_iter().collect();
         Workspace {
+            late,
             base,
             overlay: std::sync::RwLock::new(overlay::Overlay::default()),
             caches: Caches::default(),
+            clock,
+            signer: hosted::Signer::new(seed, files.expiry, files.large),
         }
     }
 
     /// A page object as served in `version`, serialized, from the cache while no mutation has
-    /// happened (search and queries serialize the same rows again and again).
+    /// happened (search and queries serialize the same rows again and again), within one
+    /// signing window of hosted-file URLs.
     pub(crate) fn page_json(
         &self,
         id: &Id,
         version: notion_model::ApiVersion,
         now: DateTime<Utc>,
     ) -> Option<std::sync::Arc<str>> {
-        let hour = now.timestamp().div_euclid(3600);
+        let hour = self.signer.window_of(now);
         {
             let cache = self
                 .caches

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use notion_model::{Block, Comment, DataSource, Id, Page, PropertyValue};
+use notion_model::{Block, Comment, DataSource, Id, Page, PropertySchema, PropertyValue};
 
 /// One version of a page after a mutation (search shows the version indexed at its horizon).
 #[derive(Debug, Clone)]
@@ -88,11 +88,50 @@ pub(crate) struct Overlay {
     pub(crate) data_sources: HashMap<Id, Vec<Id>>,
     /// Pages whose content or comments a mutation changed (their walks are recomputed).
     pub(crate) touched: HashSet<Id>,
+    /// Content versions of hosted files replaced, by holding object and slot.
+    pub(crate) file_versions: HashMap<(Id, usize), u32>,
+    /// Objects deleted for good (pages, blocks and their subtrees, data sources): 404.
+    pub(crate) deleted: HashSet<Id>,
+    /// Pages of the base that were not shared at the start and are now.
+    pub(crate) shared: HashSet<Id>,
+    /// Discussions resolved (their comments leave the listings).
+    pub(crate) resolved: HashSet<Id>,
+    /// Schema changes per data source, in order.
+    pub(crate) schema: HashMap<Id, Vec<SchemaChange>>,
+    /// Data sources whose schema changed: when (their `last_edited_time`).
+    pub(crate) ds_edited: HashMap<Id, DateTime<Utc>>,
+    /// Pages moved under another page: the new parent page.
+    pub(crate) moved: HashMap<Id, Id>,
+}
+
+/// A change to a data source's schema (rows' values follow).
+#[derive(Debug, Clone)]
+pub(crate) enum SchemaChange {
+    /// A new property.
+    Add(String, Box<PropertySchema>),
+    /// A property renamed (`from`, `to`).
+    Rename(String, String),
+    /// A property's type changed to this schema (values become empty, text keeps its words).
+    Retype(String, Box<PropertySchema>),
+    /// A property removed.
+    Remove(String),
 }
 
 impl Overlay {
     /// Whether no mutation happened yet.
     pub(crate) fn is_empty(&self) -> bool {
-        self.seq == 0 && self.pages.is_empty() && self.unshared.is_empty()
+        self.seq == 0
+            && self.pages.is_empty()
+            && self.unshared.is_empty()
+            && self.deleted.is_empty()
+            && self.shared.is_empty()
+            && self.resolved.is_empty()
+            && self.schema.is_empty()
+            && self.moved.is_empty()
+    }
+
+    /// Whether nothing is hidden by a mutation (unshared or deleted).
+    pub(crate) fn hides_nothing(&self) -> bool {
+        self.unshared.is_empty() && self.deleted.is_empty()
     }
 }

@@ -133,6 +133,8 @@ struct Walker {
     client: Arc<Client>,
     o: WalkOptions,
     out: Mutex<Walked>,
+    /// Data-source schemas (`properties`) by data-source id.
+    schemas: Mutex<BTreeMap<String, Value>>,
 }
 
 impl Walker {
@@ -161,6 +163,16 @@ impl Walker {
                 }
                 o
             });
+    }
+
+    /// Remembers a data source's schema (rollups and formulas name the relation they read).
+    fn schema(&self, data_source: &Value) {
+        if let Some(id) = data_source["id"].as_str() {
+            self.schemas
+                .lock()
+                .unwrap()
+                .insert(id.to_owned(), data_source["properties"].clone());
+        }
     }
 
     fn check(&self, spec: &str, body: &Value, what: &str) {
@@ -207,6 +219,16 @@ impl Walker {
 
     /// Every result of a paginated GET.
     async fn get_all(&self, kind: &'static str, spec: &str, path: &str) -> Vec<Value> {
+        self.get_all_last(kind, spec, path).await.0
+    }
+
+    /// Every result of a paginated GET, and the last page.
+    async fn get_all_last(
+        &self,
+        kind: &'static str,
+        spec: &str,
+        path: &str,
+    ) -> (Vec<Value>, Value) {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         let sep = if path.contains('?') { '&' } else { '?' };
@@ -219,7 +241,7 @@ impl Walker {
             out.extend(j["results"].as_array().unwrap().iter().cloned());
             match j["next_cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_owned()),
-                None => return out,
+                None => return (out, j),
             }
         }
     }
@@ -278,27 +300,81 @@ impl Walker {
         }
     }
 
-    /// Reads a page's property values beyond 25, its blocks at every depth and its comments.
-    /// Returns the child pages and child databases found.
+    /// Reads a page's property values beyond 25 (relation and people values with `has_more`,
+    /// and the rollups and formulas that read such a relation) and keeps the page completed,
+    /// then its blocks at every depth and its comments. Returns the child pages and child
+    /// databases found.
     async fn page_content(&self, page: &Value) -> (Vec<String>, Vec<String>) {
         let page_id = page["id"].as_str().unwrap().to_owned();
-        self.keep(page);
-        for (_, prop) in page["properties"].as_object().into_iter().flatten() {
-            if prop["has_more"] == true {
-                let pid = prop["id"].as_str().unwrap();
-                let items = self
-                    .get_all(
-                        "property_items",
-                        "GetPagePropertyResponse",
-                        &format!("/v1/pages/{page_id}/properties/{pid}"),
-                    )
-                    .await;
-                self.out
-                    .lock()
-                    .unwrap()
-                    .completed_values
-                    .insert((page_id.clone(), pid.to_owned()), items.len());
+        let mut completed = if self.o.keep {
+            page.clone()
+        } else {
+            Value::Null
+        };
+        let empty = serde_json::Map::new();
+        let props = page["properties"].as_object().unwrap_or(&empty);
+        let cut: Vec<&String> = props
+            .iter()
+            .filter(|(_, p)| p["type"] == "relation" && p["has_more"] == true)
+            .map(|(name, _)| name)
+            .collect();
+        let schema = if cut.is_empty() {
+            Value::Null
+        } else {
+            page["parent"]["data_source_id"]
+                .as_str()
+                .and_then(|ds| self.schemas.lock().unwrap().get(ds).cloned())
+                .unwrap_or(Value::Null)
+        };
+        for (name, prop) in props {
+            let ty = prop["type"].as_str().unwrap_or_default();
+            let reads_cut = match ty {
+                "rollup" => schema[name]["rollup"]["relation_property_name"]
+                    .as_str()
+                    .is_some_and(|r| cut.iter().any(|c| *c == r)),
+                "formula" => schema[name]["formula"]["expression"]
+                    .as_str()
+                    .is_some_and(|e| cut.iter().any(|c| e.contains(&format!("prop(\"{c}\")")))),
+                _ => false,
+            };
+            if prop["has_more"] != true && !reads_cut {
+                continue;
             }
+            let pid = prop["id"].as_str().unwrap();
+            let path = format!("/v1/pages/{page_id}/properties/{pid}");
+            let mut value = Value::Null;
+            match ty {
+                "formula" => {
+                    let item = self
+                        .get("property_items", "GetPagePropertyResponse", &path)
+                        .await;
+                    value["formula"] = item["formula"].clone();
+                }
+                _ => {
+                    let (items, last) = self
+                        .get_all_last("property_items", "GetPagePropertyResponse", &path)
+                        .await;
+                    if ty == "rollup" {
+                        value["rollup"] = last["property_item"]["rollup"].clone();
+                    } else {
+                        value[ty] = items.iter().map(|i| i[ty].clone()).collect();
+                        value["has_more"] = Value::Bool(false);
+                        self.out
+                            .lock()
+                            .unwrap()
+                            .completed_values
+                            .insert((page_id.clone(), pid.to_owned()), items.len());
+                    }
+                }
+            }
+            if self.o.keep {
+                for (k, v) in value.as_object().into_iter().flatten() {
+                    completed["properties"][name][k] = v.clone();
+                }
+            }
+        }
+        if self.o.keep {
+            self.keep(&completed);
         }
         if self.o.read.page_comments {
             self.comments(&page_id).await;
@@ -399,6 +475,7 @@ pub async fn walk_with(client: Arc<Client>, o: WalkOptions) -> Walked {
         client,
         o,
         out: Mutex::new(Walked::default()),
+        schemas: Mutex::new(BTreeMap::new()),
     });
     let users = w.get_all("users", "ListUsersResponse", "/v1/users").await;
     {
@@ -423,6 +500,7 @@ pub async fn walk_with(client: Arc<Client>, o: WalkOptions) -> Walked {
         match r["object"].as_str() {
             Some("data_source") => {
                 w.keep(&r);
+                w.schema(&r);
                 in_search.insert(id);
                 db_pending.insert(r["parent"]["database_id"].as_str().unwrap().to_owned());
             }
@@ -470,6 +548,7 @@ pub async fn walk_with(client: Arc<Client>, o: WalkOptions) -> Walked {
                                 )
                                 .await;
                             w.keep(&d);
+                            w.schema(&d);
                         }
                         ids.push(id);
                     }

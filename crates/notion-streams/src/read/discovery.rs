@@ -14,6 +14,16 @@ use crate::shape::{RawObject, malformed, shape};
 use crate::state::{SourceKey, SourceProgress};
 use crate::stream::StreamName;
 
+/// Every stream whose objects are found through search.
+const DISCOVERED: [StreamName; 6] = [
+    StreamName::Databases,
+    StreamName::DataSources,
+    StreamName::Pages,
+    StreamName::Blocks,
+    StreamName::Comments,
+    StreamName::PageMarkdown,
+];
+
 /// The endpoint names used in messages.
 const USERS: &str = "GET /v1/users";
 const SEARCH: &str = "POST /v1/search";
@@ -55,7 +65,13 @@ impl Reader {
         );
         let mut pages = self.list(request);
         while let Some(page) = self.next_page(&mut pages).await {
-            for raw in &page?.results {
+            let page = match page {
+                Ok(p) => p,
+                // Rows are read per data source: every stream that depends on them fails.
+                Err(e) if is_listing_loop(&e) => return self.fail_streams(&DISCOVERED, e).await,
+                Err(e) => return Err(e),
+            };
+            for raw in &page.results {
                 self.data_source_found(raw, true, SEARCH).await?;
             }
         }
@@ -84,6 +100,8 @@ impl Reader {
             })
             .await;
         match result {
+            // The unified search also lists the data sources (and through them the databases).
+            Err(e) if is_listing_loop(&e) && unified => self.fail_streams(&DISCOVERED, e).await,
             Err(e) if is_listing_loop(&e) => self.fail_streams(&PAGE_STREAMS, e).await,
             other => other,
         }

@@ -1,8 +1,4 @@
-//! The hand-made demo workspace: `fixtures/demo/*.json`, compiled in and expanded into
-//! `notion-model` objects at start.
-//!
-//! The fixture format is compact so it stays hand-writable; objects refer to each other by
-//! `key` and get stable ids derived from their keys. See `fixtures/demo/README.md`.
+//! Expanding the fixture specs into `notion-model` objects.
 
 use std::collections::HashMap;
 
@@ -14,7 +10,6 @@ use notion_model::block::{
     TextBlock, ToDo, Unsupported, UrlBlock,
 };
 use notion_model::comment::{Attachment, DisplayName};
-use notion_model::file::NotionFile;
 use notion_model::property::{
     DualProperty, Formula, FormulaConfig, FormulaKind, NumberConfig, Place, PropertySchemaKind,
     RelationConfig, Rollup, RollupConfig, RollupKind, SelectConfig, SelectOption, StatusConfig,
@@ -31,251 +26,19 @@ use notion_model::{
     PropertyValue, PropertyValueKind, PropertyValues, RichText, RichTextKind, Timestamp, User,
     UserOrGroup,
 };
-use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
-use super::base::Base;
-use super::live::truncated_sizes;
-use super::{BlockInfo, Found};
+use super::spec::{CommentSpec, DataSourceSpec, DatabaseSpec, FileSpec, PageSpec, RowSpec};
+use super::{Demo, DemoBlock, DemoComment, DemoPage};
 use crate::clock::fmt_millis;
 use crate::error::FakeError;
+use crate::render::PAGE_VALUE_LIMIT;
 use crate::rng;
-
-/// The fixture files, in load order.
-const FILES: [(&str, &str); 3] = [
-    (
-        "workspace.json",
-        include_str!("../../../../fixtures/demo/workspace.json"),
-    ),
-    (
-        "handbook.json",
-        include_str!("../../../../fixtures/demo/handbook.json"),
-    ),
-    (
-        "projects.json",
-        include_str!("../../../../fixtures/demo/projects.json"),
-    ),
-];
-
-// ---- the fixture format -------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSpec {
-    #[serde(default)]
-    workspace: Option<WorkspaceSpec>,
-    #[serde(default)]
-    users: Vec<UserSpec>,
-    #[serde(default)]
-    pages: Vec<PageSpec>,
-    #[serde(default)]
-    databases: Vec<DatabaseSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WorkspaceSpec {
-    name: String,
-    bot: String,
-    bot_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserSpec {
-    key: String,
-    name: String,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    avatar: Option<String>,
-    #[serde(default)]
-    bot: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageSpec {
-    key: String,
-    title: Value,
-    #[serde(default = "workspace_parent")]
-    parent: String,
-    #[serde(default)]
-    icon: Option<Value>,
-    #[serde(default)]
-    cover: Option<String>,
-    created: String,
-    edited: String,
-    by: String,
-    #[serde(default)]
-    edited_by: Option<String>,
-    #[serde(default = "yes")]
-    in_search: bool,
-    #[serde(default)]
-    blocks: Vec<Value>,
-    #[serde(default)]
-    comments: Vec<CommentSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DatabaseSpec {
-    key: String,
-    title: String,
-    #[serde(default = "workspace_parent")]
-    parent: String,
-    #[serde(default)]
-    inline: bool,
-    #[serde(default)]
-    icon: Option<Value>,
-    #[serde(default)]
-    description: Option<Value>,
-    created: String,
-    edited: String,
-    by: String,
-    data_sources: Vec<DataSourceSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DataSourceSpec {
-    key: String,
-    title: String,
-    properties: Vec<PropSpec>,
-    #[serde(default)]
-    rows: Vec<RowSpec>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PropSpec {
-    name: String,
-    #[serde(rename = "type")]
-    ty: String,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    /// select, multi_select, status: `[name, color]`.
-    #[serde(default)]
-    options: Vec<(String, String)>,
-    /// status: `[name, color, [option names]]`.
-    #[serde(default)]
-    groups: Vec<(String, String, Vec<String>)>,
-    /// number.
-    #[serde(default)]
-    format: Option<String>,
-    /// formula.
-    #[serde(default)]
-    expression: Option<String>,
-    /// formula: `number`, `string`, `boolean` or `date`.
-    #[serde(default)]
-    result: Option<String>,
-    /// relation: the related data source's key.
-    #[serde(default)]
-    target: Option<String>,
-    /// relation: the synced property of a two-way relation.
-    #[serde(default)]
-    dual: Option<String>,
-    /// rollup: the relation property, the rolled-up property, the function.
-    #[serde(default)]
-    relation: Option<String>,
-    #[serde(default)]
-    property: Option<String>,
-    #[serde(default)]
-    function: Option<String>,
-    /// unique_id.
-    #[serde(default)]
-    prefix: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RowSpec {
-    key: String,
-    created: String,
-    edited: String,
-    by: String,
-    #[serde(default)]
-    edited_by: Option<String>,
-    #[serde(default)]
-    icon: Option<Value>,
-    values: Map<String, Value>,
-    #[serde(default)]
-    blocks: Vec<Value>,
-    #[serde(default)]
-    comments: Vec<CommentSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CommentSpec {
-    text: Value,
-    by: String,
-    at: String,
-    /// Comments with the same thread key share a discussion.
-    #[serde(default)]
-    thread: Option<String>,
-    /// A hosted image attachment's file name.
-    #[serde(default)]
-    attachment: Option<String>,
-}
-
-fn workspace_parent() -> String {
-    "workspace".to_owned()
-}
-
-fn yes() -> bool {
-    true
-}
-
-// ---- the expanded workspace ---------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct DemoPage {
-    page: Page,
-    title: String,
-    in_search: bool,
-    data_source: Option<Id>,
-}
-
-#[derive(Debug, Clone)]
-struct DemoBlock {
-    block: Block,
-    page: Id,
-    synced_from: Option<Id>,
-}
-
-#[derive(Debug, Clone)]
-struct DemoComment {
-    comment: Comment,
-    page: Id,
-}
-
-/// The demo workspace, expanded.
-#[derive(Debug)]
-pub(crate) struct Demo {
-    workspace_id: Id,
-    name: String,
-    bot: Id,
-    users: Vec<User>,
-    databases: Vec<Database>,
-    db_sources: HashMap<Id, Vec<Id>>,
-    data_sources: HashMap<Id, DataSource>,
-    ds_database: HashMap<Id, Id>,
-    ds_rows: HashMap<Id, Vec<Id>>,
-    page_order: Vec<Id>,
-    pages: HashMap<Id, DemoPage>,
-    /// Blocks, including the `child_page` / `child_database` blocks (keyed by the page or
-    /// database id).
-    blocks: HashMap<Id, DemoBlock>,
-    children: HashMap<Id, Vec<Id>>,
-    comments: HashMap<Id, Vec<Id>>,
-    comment_objs: HashMap<Id, DemoComment>,
-}
+use crate::workspace::hosted::{Size, placeholder};
+use crate::workspace::rollup;
 
 /// A stable id for a key.
-fn key_id(kind: &str, key: &str) -> Id {
+pub(super) fn key_id(kind: &str, key: &str) -> Id {
     let a = rng::hash(0xDE70, &[fnv(kind), fnv(key)]);
     let b = rng::hash(a, &[fnv(key)]);
     let mut bytes = [0u8; 16];
@@ -287,7 +50,7 @@ fn key_id(kind: &str, key: &str) -> Id {
     Id::from_bytes(bytes)
 }
 
-fn fnv(s: &str) -> u64 {
+pub(super) fn fnv(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= u64::from(b);
@@ -296,12 +59,12 @@ fn fnv(s: &str) -> u64 {
     h
 }
 
-fn bad(msg: impl Into<String>) -> FakeError {
+pub(super) fn bad(msg: impl Into<String>) -> FakeError {
     FakeError::Demo(msg.into())
 }
 
 /// Parses `2026-10-05T14:32` (minutes, UTC) or any RFC 3339 timestamp.
-fn instant(s: &str) -> Result<DateTime<Utc>, FakeError> {
+pub(super) fn instant(s: &str) -> Result<DateTime<Utc>, FakeError> {
     let full = if s.len() == 16 {
         format!("{s}:00Z")
     } else {
@@ -312,11 +75,11 @@ fn instant(s: &str) -> Result<DateTime<Utc>, FakeError> {
         .map_err(|e| bad(format!("bad time `{s}`: {e}")))
 }
 
-fn ts(t: DateTime<Utc>) -> Timestamp {
+pub(super) fn ts(t: DateTime<Utc>) -> Timestamp {
     Timestamp::from_datetime(t)
 }
 
-fn color(s: &str) -> Color {
+pub(super) fn color(s: &str) -> Color {
     Color::from(s)
 }
 
@@ -351,9 +114,6 @@ struct Builder {
     rows: HashMap<String, (Id, String)>,
 }
 
-/// The URL placeholder of a hosted file, replaced with a signed URL when served.
-const HOSTED: &str = "hosted:";
-
 impl Builder {
     fn user(&self, key: &str) -> Result<Id, FakeError> {
         self.users
@@ -369,12 +129,15 @@ impl Builder {
             .unwrap_or_default()
     }
 
-    fn hosted(name: &str) -> FileKind {
-        FileKind::File(NotionFile {
-            url: format!("{HOSTED}{name}"),
-            expiry_time: None,
-            extra: Default::default(),
-        })
+    /// A Notion-hosted file (a placeholder the served object turns into a signed URL): `size`
+    /// in bytes, `"large"` for the large file, or derived from the name (1 KiB to 256 KiB).
+    fn hosted(name: &str, size: Option<&Value>) -> FileKind {
+        let size = match size {
+            Some(Value::String(s)) if s == "large" => Size::Large,
+            Some(v) => Size::Bytes(v.as_u64().unwrap_or(1024)),
+            None => Size::Bytes(1024 + fnv(name) % (255 << 10)),
+        };
+        FileKind::File(placeholder(size, name))
     }
 
     fn icon(&self, v: &Value) -> Result<Icon, FakeError> {
@@ -383,6 +146,11 @@ impl Builder {
             Value::Object(m) => {
                 if let Some(url) = m.get("external").and_then(Value::as_str) {
                     Ok(Icon::external(url))
+                } else if let Some(name) = m.get("hosted").and_then(Value::as_str) {
+                    match Builder::hosted(name, m.get("size")) {
+                        FileKind::File(f) => Ok(Icon::new(notion_model::IconKind::File(f))),
+                        _ => Err(bad(format!("bad icon {v}"))),
+                    }
                 } else if let Some(name) = m.get("icon").and_then(Value::as_str) {
                     Ok(Icon::new(notion_model::IconKind::Native(
                         notion_model::icon::NativeIcon {
@@ -574,7 +342,7 @@ impl Builder {
                 f.get("hosted").and_then(Value::as_str),
             ) {
                 (Some(url), _) => FileKind::external(url),
-                (None, Some(name)) => Builder::hosted(name),
+                (None, Some(name)) => Builder::hosted(name, f.get("size")),
                 _ => return Err(bad(format!("a file needs `url` or `hosted`: {v}"))),
             },
             _ => return Err(bad(format!("bad file {v}"))),
@@ -947,21 +715,7 @@ struct PageCtx {
 }
 
 impl Demo {
-    /// Loads the compiled-in fixtures.
-    pub(crate) fn load(start: DateTime<Utc>) -> Result<Demo, FakeError> {
-        let mut specs = Vec::new();
-        for (file, text) in FILES {
-            let spec: FileSpec =
-                serde_json::from_str(text).map_err(|source| FakeError::Fixture {
-                    file: file.to_owned(),
-                    source,
-                })?;
-            specs.push(spec);
-        }
-        Demo::build(specs, start)
-    }
-
-    fn build(specs: Vec<FileSpec>, start: DateTime<Utc>) -> Result<Demo, FakeError> {
+    pub(super) fn build(specs: Vec<FileSpec>, start: DateTime<Utc>) -> Result<Demo, FakeError> {
         let mut ws_spec = None;
         let mut users = Vec::new();
         let mut pages = Vec::new();
@@ -1077,6 +831,7 @@ impl Demo {
             children: HashMap::new(),
             comments: HashMap::new(),
             comment_objs: HashMap::new(),
+            complete: HashMap::new(),
         };
         let mut synced = Synced::default();
         // Standalone and child pages.
@@ -1106,7 +861,18 @@ impl Demo {
                 .with_last_edited(ts(edited), edited_by);
             page.url = Some(page_url(id, &title));
             page.icon = Some(p.icon.as_ref().map(|i| b.icon(i)).transpose()?);
-            page.cover = Some(p.cover.as_ref().map(notion_model::File::external));
+            page.cover = Some(match &p.cover {
+                None => None,
+                Some(Value::String(url)) => Some(notion_model::File::external(url)),
+                Some(Value::Object(c)) => match c.get("hosted").and_then(Value::as_str) {
+                    Some(name) => Some(notion_model::File::new(Builder::hosted(
+                        name,
+                        c.get("size"),
+                    ))),
+                    None => return Err(bad(format!("page `{}`: bad cover", p.key))),
+                },
+                Some(_) => return Err(bad(format!("page `{}`: bad cover", p.key))),
+            });
             demo.page_order.push(id);
             demo.pages.insert(
                 id,
@@ -1331,11 +1097,10 @@ impl Demo {
                 attachments: c.attachment.as_ref().map(|name| {
                     vec![Attachment {
                         category: Some("image".to_owned()),
-                        file: Some(NotionFile {
-                            url: format!("{HOSTED}{name}"),
-                            expiry_time: None,
-                            extra: Default::default(),
-                        }),
+                        file: Some(placeholder(
+                            Size::Bytes(1024 + fnv(name) % (255 << 10)),
+                            name,
+                        )),
                         extra: Default::default(),
                     }]
                 }),
@@ -1659,7 +1424,7 @@ impl Demo {
                             let name = f.get("name").and_then(Value::as_str).unwrap_or("file");
                             match f.get("url").and_then(Value::as_str) {
                                 Some(url) => NamedFile::new(name, FileKind::external(url)),
-                                None => NamedFile::new(name, Builder::hosted(name)),
+                                None => NamedFile::new(name, Builder::hosted(name, f.get("size"))),
                             }
                         })
                         .collect(),
@@ -1774,7 +1539,8 @@ impl Demo {
         Ok(id)
     }
 
-    /// Number rollups (`sum`, `count`, `average`, `max`, `min`) over the related rows.
+    /// Rollups over the related rows: page objects compute over the first 25 entries; the
+    /// values over every entry of a longer relation are kept for the property-item endpoint.
     fn compute_rollups(&mut self, ds_id: Id, ds: &DataSourceSpec) {
         let rows = self.ds_rows.get(&ds_id).cloned().unwrap_or_default();
         for p in ds.properties.iter().filter(|p| p.ty == "rollup") {
@@ -1793,127 +1559,40 @@ impl Demo {
                         _ => None,
                     })
                     .unwrap_or_default();
-                let values: Vec<f64> = targets
-                    .iter()
-                    .filter_map(|t| self.pages.get(t))
-                    .filter_map(|t| t.page.property(&prop))
-                    .filter_map(|v| match &v.kind {
-                        PropertyValueKind::Number(Some(n)) => n.as_f64(),
-                        _ => None,
-                    })
-                    .collect();
-                let result = match function.as_str() {
-                    "count" => Some(targets.len() as f64),
-                    "average" if !values.is_empty() => {
-                        Some(values.iter().sum::<f64>() / values.len() as f64)
-                    }
-                    "max" => values.iter().copied().reduce(f64::max),
-                    "min" => values.iter().copied().reduce(f64::min),
-                    "average" => None,
-                    _ => Some(values.iter().sum()),
+                let over = |entries: &[Id]| {
+                    let values: Vec<PropertyValueKind> = entries
+                        .iter()
+                        .filter_map(|t| self.pages.get(t))
+                        .filter_map(|t| t.page.property(&prop))
+                        .map(|v| v.kind.clone())
+                        .collect();
+                    Rollup::new(
+                        rollup::compute(&function, entries.len(), &values),
+                        function.clone(),
+                    )
                 };
-                let number = result.and_then(|x| {
-                    if x.fract() == 0.0 {
-                        Some(Number::from(x as i64))
-                    } else {
-                        Number::from_f64(x)
-                    }
-                });
+                let shown = over(&targets[..targets.len().min(PAGE_VALUE_LIMIT)]);
+                let complete = (targets.len() > PAGE_VALUE_LIMIT).then(|| over(&targets));
                 if let Some(page) = self.pages.get_mut(row)
                     && let Some(props) = &mut page.page.properties
                     && let Some(v) = props.get_mut(&p.name)
                 {
-                    v.kind = PropertyValueKind::Rollup(Rollup::new(
-                        RollupKind::Number(number),
-                        function.clone(),
-                    ));
+                    v.kind = PropertyValueKind::Rollup(shown);
+                    if let Some(all) = complete {
+                        let mut value = v.clone();
+                        value.kind = PropertyValueKind::Rollup(all);
+                        self.complete
+                            .entry(*row)
+                            .or_default()
+                            .push((p.name.clone(), value));
+                    }
                 }
             }
         }
     }
-
-    // ---- serving ------------------------------------------------------------------------
-
-    /// Replaces hosted-file placeholders with URLs signed at `now` (valid until the end of the
-    /// next hour), as in the generated workspace.
-    fn sign(&self, key: Id, file: &mut NotionFile, now: DateTime<Utc>) {
-        if let Some(name) = file.url.strip_prefix(HOSTED) {
-            let hour = now.timestamp() - now.timestamp().rem_euclid(3600);
-            let signed = DateTime::<Utc>::from_timestamp(hour, 0).unwrap_or(now);
-            let sig = rng::hash(0xDE70, &[key.as_u128() as u64, hour as u64, fnv(name)]);
-            file.url = format!(
-                "https://prod-files-secure.s3.us-west-2.amazonaws.com/{}/{key}/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={}&X-Amz-Expires=3600&X-Amz-Signature={sig:016x}",
-                self.workspace_id,
-                signed.format("%Y%m%dT%H%M%SZ"),
-            );
-            file.expiry_time = Some(ts(signed + Duration::hours(1)));
-        }
-    }
-
-    fn sign_kind(&self, key: Id, kind: &mut FileKind, now: DateTime<Utc>) {
-        if let FileKind::File(f) = kind {
-            self.sign(key, f, now);
-        }
-    }
-
-    fn served_block(&self, b: &DemoBlock, now: DateTime<Utc>) -> Block {
-        let mut block = b.block.clone();
-        let id = block.id;
-        if let Some(
-            mb::BlockKind::Image(m)
-            | mb::BlockKind::Video(m)
-            | mb::BlockKind::Pdf(m)
-            | mb::BlockKind::Audio(m)
-            | mb::BlockKind::File(m),
-        ) = &mut block.kind
-        {
-            self.sign_kind(id, &mut m.kind, now);
-        }
-        block
-    }
-
-    fn child_block(&self, id: &Id) -> Option<Block> {
-        if let Some(p) = self.pages.get(id) {
-            let times = (
-                p.page.created_time.clone()?,
-                p.page.last_edited_time.clone()?,
-            );
-            let parent = match &p.data_source {
-                Some(ds) => Parent::database(*self.ds_database.get(ds)?),
-                None => p.page.parent.clone()?,
-            };
-            return Some(
-                Block::new(
-                    *id,
-                    parent,
-                    mb::BlockKind::ChildPage(ChildTitle::new(p.title.clone())),
-                )
-                .with_created(times.0, p.page.created_by.as_ref()?.id)
-                .with_last_edited(times.1, p.page.last_edited_by.as_ref()?.id)
-                .with_children(self.children.get(id).is_some_and(|c| !c.is_empty())),
-            );
-        }
-        let db = self.databases.iter().find(|d| d.id == *id)?;
-        let by = self
-            .db_sources
-            .get(id)
-            .and_then(|s| s.first())
-            .and_then(|ds| self.data_sources.get(ds))
-            .and_then(|d| d.created_by.as_ref())
-            .map_or(self.bot, |u| u.id);
-        Some(
-            Block::new(
-                *id,
-                db.parent.clone()?,
-                mb::BlockKind::ChildDatabase(ChildTitle::new(db.title())),
-            )
-            .with_created(db.created_time.as_ref()?.truncated_to_minute(), by)
-            .with_last_edited(db.last_edited_time.as_ref()?.truncated_to_minute(), by),
-        )
-    }
 }
 
-fn page_url(id: Id, title: &str) -> String {
+pub(super) fn page_url(id: Id, title: &str) -> String {
     let mut slug = String::new();
     for c in title.chars() {
         if c.is_ascii_alphanumeric() {
@@ -1927,268 +1606,5 @@ fn page_url(id: Id, title: &str) -> String {
         format!("https://app.notion.com/p/{}", id.simple())
     } else {
         format!("https://app.notion.com/p/{slug}-{}", id.simple())
-    }
-}
-
-impl Base for Demo {
-    fn workspace_id(&self) -> Id {
-        self.workspace_id
-    }
-
-    fn workspace_name(&self) -> String {
-        self.name.clone()
-    }
-
-    fn bot_id(&self) -> Id {
-        self.bot
-    }
-
-    fn added_id(&self, n: u64) -> Id {
-        key_id("added", &n.to_string())
-    }
-
-    fn user_ids(&self) -> Vec<Id> {
-        self.users.iter().map(|u| u.id).collect()
-    }
-
-    fn user(&self, id: &Id) -> Option<User> {
-        self.users.iter().find(|u| u.id == *id).cloned()
-    }
-
-    fn find(&self, id: &Id) -> Found {
-        if self.pages.contains_key(id) {
-            Found::Page
-        } else if self.databases.iter().any(|d| d.id == *id) {
-            Found::Database
-        } else if self.data_sources.contains_key(id) {
-            Found::DataSource
-        } else if self.blocks.contains_key(id) {
-            Found::Block
-        } else if self.comment_objs.contains_key(id) {
-            Found::Comment
-        } else if self.users.iter().any(|u| u.id == *id) {
-            Found::User
-        } else {
-            Found::Missing
-        }
-    }
-
-    fn page_of(&self, id: &Id) -> Option<Id> {
-        if self.pages.contains_key(id) {
-            return Some(*id);
-        }
-        if let Some(b) = self.blocks.get(id) {
-            return Some(b.page);
-        }
-        self.comment_objs.get(id).map(|c| c.page)
-    }
-
-    fn database_ids(&self) -> Vec<Id> {
-        self.databases.iter().map(|d| d.id).collect()
-    }
-
-    fn database(&self, id: &Id) -> Option<Database> {
-        self.databases.iter().find(|d| d.id == *id).cloned()
-    }
-
-    fn data_source_ids(&self, database: &Id) -> Vec<Id> {
-        self.db_sources.get(database).cloned().unwrap_or_default()
-    }
-
-    fn database_of(&self, data_source: &Id) -> Option<Id> {
-        self.ds_database.get(data_source).copied()
-    }
-
-    fn data_source(&self, id: &Id) -> Option<DataSource> {
-        self.data_sources.get(id).cloned()
-    }
-
-    fn data_source_in_search(&self, id: &Id) -> bool {
-        self.data_sources.contains_key(id)
-    }
-
-    fn rows(&self, data_source: &Id) -> Option<Vec<Id>> {
-        self.ds_rows.get(data_source).cloned()
-    }
-
-    fn page_ids(&self) -> Vec<Id> {
-        self.page_order.clone()
-    }
-
-    fn page(&self, id: &Id, now: DateTime<Utc>) -> Option<Page> {
-        let mut page = self.pages.get(id)?.page.clone();
-        if let Some(props) = &mut page.properties {
-            for v in props.values_mut() {
-                if let PropertyValueKind::Files(files) = &mut v.kind {
-                    for f in files {
-                        self.sign_kind(*id, &mut f.kind, now);
-                    }
-                }
-            }
-        }
-        Some(page)
-    }
-
-    fn page_times(&self, id: &Id) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let p = &self.pages.get(id)?.page;
-        Some((
-            p.created_time.as_ref()?.instant(),
-            p.last_edited_time.as_ref()?.instant(),
-        ))
-    }
-
-    fn page_title(&self, id: &Id) -> String {
-        self.pages
-            .get(id)
-            .map(|p| p.title.clone())
-            .unwrap_or_default()
-    }
-
-    fn database_title(&self, id: &Id) -> String {
-        self.databases
-            .iter()
-            .find(|d| d.id == *id)
-            .map(Database::title)
-            .unwrap_or_default()
-    }
-
-    fn parent_page(&self, id: &Id) -> Option<Id> {
-        let of_parent = |p: &Option<Parent>| match p.as_ref().map(|p| &p.kind) {
-            Some(notion_model::ParentKind::Page(pid)) => Some(*pid),
-            _ => None,
-        };
-        if let Some(p) = self.pages.get(id) {
-            return match &p.data_source {
-                Some(ds) => self.parent_page(self.ds_database.get(ds)?),
-                None => of_parent(&p.page.parent),
-            };
-        }
-        if let Some(db) = self.databases.iter().find(|d| d.id == *id) {
-            return of_parent(&db.parent);
-        }
-        self.parent_page(self.ds_database.get(id)?)
-    }
-
-    fn row_data_source(&self, page: &Id) -> Option<Id> {
-        self.pages.get(page)?.data_source
-    }
-
-    fn page_in_search(&self, id: &Id) -> bool {
-        self.pages.get(id).is_some_and(|p| p.in_search)
-    }
-
-    fn truncated_values(&self, page: &Id) -> Vec<usize> {
-        self.pages
-            .get(page)
-            .and_then(|p| p.page.properties.as_ref())
-            .map(truncated_sizes)
-            .unwrap_or_default()
-    }
-
-    fn block(&self, id: &Id, now: DateTime<Utc>) -> Option<Block> {
-        if self.pages.contains_key(id) || self.databases.iter().any(|d| d.id == *id) {
-            return self.child_block(id);
-        }
-        self.blocks.get(id).map(|b| self.served_block(b, now))
-    }
-
-    fn children(&self, id: &Id) -> Option<Vec<Id>> {
-        if self.databases.iter().any(|d| d.id == *id) {
-            return Some(Vec::new());
-        }
-        if let Some(original) = self.synced_original(id) {
-            return Some(self.children.get(&original).cloned().unwrap_or_default());
-        }
-        if self.pages.contains_key(id) {
-            return Some(self.children.get(id).cloned().unwrap_or_default());
-        }
-        if self.blocks.contains_key(id) {
-            return Some(self.children.get(id).cloned().unwrap_or_default());
-        }
-        None
-    }
-
-    fn synced_original(&self, id: &Id) -> Option<Id> {
-        self.blocks.get(id)?.synced_from
-    }
-
-    fn page_blocks(&self, page: &Id) -> Option<Vec<BlockInfo>> {
-        if !self.pages.contains_key(page) {
-            return None;
-        }
-        let top = self.children.get(page).cloned().unwrap_or_default();
-        let mut out = vec![BlockInfo {
-            id: *page,
-            parent: *page,
-            depth: 0,
-            children: top.len(),
-            comments: self.comments.get(page).map_or(0, Vec::len),
-            child_ref: false,
-            synced_duplicate: false,
-        }];
-        let mut stack: Vec<(Id, Id, u32)> = top.into_iter().rev().map(|b| (b, *page, 1)).collect();
-        while let Some((id, parent, depth)) = stack.pop() {
-            let child_ref =
-                self.pages.contains_key(&id) || self.databases.iter().any(|d| d.id == id);
-            let duplicate = self.synced_original(&id).is_some();
-            let kids = if child_ref || duplicate {
-                Vec::new()
-            } else {
-                self.children.get(&id).cloned().unwrap_or_default()
-            };
-            out.push(BlockInfo {
-                id,
-                parent,
-                depth,
-                children: kids.len(),
-                comments: if child_ref {
-                    0
-                } else {
-                    self.comments.get(&id).map_or(0, Vec::len)
-                },
-                child_ref,
-                synced_duplicate: duplicate,
-            });
-            for k in kids.into_iter().rev() {
-                stack.push((k, id, depth + 1));
-            }
-        }
-        Some(out)
-    }
-
-    fn comment_ids(&self, parent: &Id) -> Option<Vec<Id>> {
-        if self.databases.iter().any(|d| d.id == *parent) {
-            return Some(Vec::new());
-        }
-        if !self.pages.contains_key(parent) && !self.blocks.contains_key(parent) {
-            return None;
-        }
-        Some(self.comments.get(parent).cloned().unwrap_or_default())
-    }
-
-    fn comment(&self, id: &Id, now: DateTime<Utc>) -> Option<Comment> {
-        let mut c = self.comment_objs.get(id)?.comment.clone();
-        for a in c.attachments.iter_mut().flatten() {
-            if let Some(f) = &mut a.file {
-                self.sign(*id, f, now);
-            }
-        }
-        Some(c)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_demo_loads() {
-        let demo = Demo::load(crate::clock::default_start()).unwrap();
-        assert!(demo.users.len() >= 4);
-        assert_eq!(demo.databases.len(), 1);
-        let sources = demo.data_source_ids(&demo.databases[0].id);
-        assert_eq!(sources.len(), 2);
-        let rows: usize = sources.iter().map(|s| demo.rows(s).unwrap().len()).sum();
-        assert!(rows >= 25, "{rows} rows");
     }
 }
