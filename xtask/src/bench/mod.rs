@@ -4,6 +4,7 @@
 mod airbyte;
 pub(crate) mod common;
 mod fake;
+mod files;
 mod profile;
 mod requests;
 mod throttled;
@@ -42,6 +43,8 @@ enum Part {
     Airbyte(airbyte::AirbyteArgs),
     /// The fake Notion server: startup time, peak memory, block-children requests per second.
     Fake(fake::FakeArgs),
+    /// `sync` with `download_files`: files and bytes per second, API requests for files.
+    Files(files::FilesArgs),
     /// A perf profile of the connector reading the fake (not part of the default run).
     Profile(profile::ProfileArgs),
 }
@@ -76,6 +79,7 @@ pub(crate) fn run(args: BenchArgs) -> Result<()> {
         Some(Part::Unthrottled(a)) => unthrottled::run(a, meter),
         Some(Part::Airbyte(a)) => airbyte::run(a, meter),
         Some(Part::Fake(a)) => fake::run(a),
+        Some(Part::Files(a)) => files::run(a, meter),
         Some(Part::Profile(a)) => profile::run(a),
         None => {
             // Every part, one at a time (the machine may be small and shared).
@@ -83,6 +87,7 @@ pub(crate) fn run(args: BenchArgs) -> Result<()> {
             throttled::run(defaults("throttled"))?;
             unthrottled::run(defaults("unthrottled"), meter)?;
             airbyte::run(defaults("airbyte"), meter)?;
+            files::run(defaults("files"), meter)?;
             fake::run(defaults("fake"))
         }
     }
