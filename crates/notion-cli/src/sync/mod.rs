@@ -349,14 +349,9 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     });
     // Records after the last state are not covered by it: drop them, the next run reads them.
     let _ = mirror.rollback();
-    // Downloads still running, and files earlier syncs left unfinished, are completed (unless
-    // the database cannot be written).
-    let database_failed = failure
-        .as_deref()
-        .is_some_and(|f| f.starts_with("cannot write to the database"));
-    if let Some(f) = files.take()
-        && !database_failed
-    {
+    // Downloads still running, and files earlier syncs left unfinished, are completed (the
+    // first write that fails stops them).
+    if let Some(f) = files.take() {
         match f.finish(&mut mirror, &progress).await {
             Ok(files_summary) => summary.files = Some(files_summary),
             Err(e) => {
