@@ -7,6 +7,9 @@ pub enum Error {
     /// SQLite failed (the file cannot be opened, read or written).
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// The store of downloaded files cannot be read or written.
+    #[error(transparent)]
+    Files(#[from] notion_files::Error),
     /// The state stored in the file cannot be read back.
     #[error("{0}")]
     InvalidState(String),

@@ -24,6 +24,10 @@
 //! [`Mirror::record`] says so ([`RecordOutcome::NotStored`]); a run left `running` by a killed
 //! sync is marked `interrupted` when the next one starts.
 //!
+//! The `files` table lists the files synced records reference (Notion-hosted files, whose
+//! links expire after an hour, and external links) and where their copies are stored;
+//! [`FileUpkeep`] keeps it current during a sync that downloads files ([`files`]).
+//!
 //! ```
 //! use notion_mirror::{Highlight, Mirror, RecordOutcome, Search};
 //! use notion_streams::StreamName;
@@ -56,6 +60,7 @@
 
 mod columns;
 pub mod error;
+pub mod files;
 mod migrate;
 mod mirror;
 mod schema;
@@ -63,6 +68,7 @@ pub mod search;
 mod views;
 
 pub use error::{Error, Result};
+pub use files::{FileCounts, FileDownload, FileKey, FileUpkeep};
 pub use mirror::{Deletions, Mirror, RecordOutcome};
 pub use schema::{SCHEMA_VERSION, Table};
 pub use search::{Highlight, Hit, Search};

@@ -28,6 +28,7 @@ pub(crate) fn create_or_upgrade(conn: &Connection, from: Option<i64>) -> Result<
     conn.execute_batch(TABLES)?;
     conn.execute_batch(search::SEARCH)?;
     conn.execute_batch(&search::triggers())?;
+    conn.execute_batch(crate::files::SCHEMA)?;
     if upgrade {
         backfill(conn)?;
         conn.execute(

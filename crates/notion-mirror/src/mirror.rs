@@ -24,7 +24,7 @@ use crate::views::{self, View};
 
 /// The SQLite mirror.
 pub struct Mirror {
-    conn: Connection,
+    pub(crate) conn: Connection,
     in_transaction: bool,
     /// The upsert statement of each table.
     upserts: Vec<String>,
@@ -206,7 +206,7 @@ impl Mirror {
         Ok(v.parse().unwrap_or(0))
     }
 
-    fn begin(&mut self) -> Result<()> {
+    pub(crate) fn begin(&mut self) -> Result<()> {
         if !self.in_transaction {
             self.conn.execute_batch("BEGIN")?;
             self.in_transaction = true;

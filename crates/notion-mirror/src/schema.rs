@@ -347,6 +347,7 @@ pub(crate) fn schema_objects() -> Vec<String> {
         TABLES.to_owned(),
         crate::search::SEARCH.to_owned(),
         crate::search::triggers(),
+        crate::files::SCHEMA.to_owned(),
     ]
     .iter()
     .flat_map(|sql| {

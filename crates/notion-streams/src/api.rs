@@ -44,6 +44,8 @@ pub enum Object {
     Page(Id),
     /// `GET /v1/pages/{id}/markdown` (a page, or a block Notion left out of one).
     PageMarkdown(Id),
+    /// `GET /v1/blocks/{id}`.
+    Block(Id),
 }
 
 impl Object {
@@ -54,6 +56,7 @@ impl Object {
             Object::DataSource(id) => format!("data source {id}"),
             Object::Page(id) => format!("page {id}"),
             Object::PageMarkdown(id) => format!("the Markdown of {id}"),
+            Object::Block(id) => format!("block {id}"),
         }
     }
 }

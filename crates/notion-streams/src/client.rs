@@ -102,6 +102,7 @@ impl NotionApi for HttpApi {
                 .client
                 .get_page_markdown(&id.to_string(), true)
                 .as_type(),
+            Object::Block(id) => self.client.get_block(&id.to_string()).as_type(),
         };
         async move { Ok(call.await?) }.boxed()
     }

@@ -43,6 +43,15 @@ pub const CHECK_MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 pub const MAX_CONCURRENCY: u32 = 64;
 /// The longest lookback window, in minutes (one week).
 pub const MAX_LOOKBACK_MINUTES: u32 = 10_080;
+/// The default of `max_file_bytes`: 100 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+/// The default of `file_concurrency`.
+pub const DEFAULT_FILE_CONCURRENCY: u32 = 4;
+/// The most file downloads in flight at once.
+pub const MAX_FILE_CONCURRENCY: u32 = 32;
+/// The settings only the standalone `sync` uses. They are left out of the Airbyte
+/// specification (the platform cannot use them) but are known members of the configuration.
+pub const SYNC_ONLY_FIELDS: &[&str] = &["download_files", "max_file_bytes", "file_concurrency"];
 
 /// A secret string (token, refresh token, client secret): kept verbatim, never shown by `Debug`.
 ///
@@ -268,6 +277,24 @@ pub struct Config {
     #[schemars(title = "Lookback Window (minutes)", range(max = MAX_LOOKBACK_MINUTES), extend("order" = 17))]
     pub lookback_minutes: u32,
 
+    /// Standalone `sync` only: download every Notion-hosted file the synced records reference
+    /// (their links expire after an hour) into `<db>.files/`, listed in the `files` table.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub download_files: bool,
+
+    /// Standalone `sync` only: the largest file downloaded, in bytes; larger files are recorded
+    /// with their size and skipped.
+    #[serde(default = "defaults::max_file_bytes")]
+    #[schemars(skip)]
+    pub max_file_bytes: u64,
+
+    /// Standalone `sync` only: file downloads in flight at once (file hosts are not Notion's
+    /// API and do not count against its rate limit).
+    #[serde(default = "defaults::file_concurrency")]
+    #[schemars(skip)]
+    pub file_concurrency: u32,
+
     /// Fields this version of the connector does not know; kept and reported as a warning.
     #[serde(flatten, skip_serializing_if = "Map::is_empty")]
     #[schemars(skip)]
@@ -326,6 +353,12 @@ mod defaults {
     }
     pub(super) fn lookback_minutes() -> u32 {
         10
+    }
+    pub(super) fn max_file_bytes() -> u64 {
+        super::DEFAULT_MAX_FILE_BYTES
+    }
+    pub(super) fn file_concurrency() -> u32 {
+        super::DEFAULT_FILE_CONCURRENCY
     }
 }
 
@@ -431,6 +464,9 @@ impl Config {
             inventory: defaults::inventory(),
             checkpoint_interval: defaults::checkpoint_interval(),
             lookback_minutes: defaults::lookback_minutes(),
+            download_files: false,
+            max_file_bytes: defaults::max_file_bytes(),
+            file_concurrency: defaults::file_concurrency(),
             unknown_fields: Map::new(),
             unknown_credentials: Vec::new(),
         }
@@ -644,6 +680,20 @@ impl Config {
                 &format!("use at most {MAX_LOOKBACK_MINUTES} (one week)"),
             );
         }
+        if self.max_file_bytes == 0 {
+            return invalid(
+                "max_file_bytes",
+                "is 0".into(),
+                "use 1 or more bytes (the default is 104857600, 100 MiB)",
+            );
+        }
+        if !(1..=MAX_FILE_CONCURRENCY).contains(&self.file_concurrency) {
+            return invalid(
+                "file_concurrency",
+                format!("is {}", self.file_concurrency),
+                &format!("use a value from 1 to {MAX_FILE_CONCURRENCY}"),
+            );
+        }
         let lookback = Duration::from_secs(u64::from(self.lookback_minutes) * 60);
         let warnings = self.unknown_member_warnings();
         let Some(inventory) = Inventory::parse(&self.inventory) else {
@@ -843,14 +893,17 @@ fn unknown_credential_members(value: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The top-level members of the configuration, from its JSON schema.
+/// The top-level members of the configuration: those of its JSON schema and the settings only
+/// `sync` uses.
 fn known_fields() -> Vec<String> {
     let schema = schemars::schema_for!(Config);
-    schema
+    let mut known: Vec<String> = schema
         .get("properties")
         .and_then(Value::as_object)
         .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    known.extend(SYNC_ONLY_FIELDS.iter().map(|f| (*f).to_owned()));
+    known
 }
 
 fn unknown_member_warning(prefix: &str, name: &str, known: &[String]) -> String {
@@ -1249,6 +1302,55 @@ mod tests {
             json!({"credentials": {"auth_type": "token", "token": "t"}})
         );
         assert!(Config::from_json(&text).is_ok());
+    }
+
+    #[test]
+    fn file_settings_default_off_and_are_checked() {
+        let s = parse(json!({"credentials": {"auth_type": "token", "token": "t"}})).unwrap();
+        assert!(!s.config.download_files);
+        assert_eq!(s.config.max_file_bytes, 100 * 1024 * 1024);
+        assert_eq!(s.config.file_concurrency, 4);
+        let s = parse(json!({"credentials": {"auth_type": "token", "token": "t"},
+            "download_files": true, "max_file_bytes": 1024, "file_concurrency": 32}))
+        .unwrap();
+        assert!(s.config.download_files);
+        assert_eq!(s.config.max_file_bytes, 1024);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        let base = || json!({"credentials": {"auth_type": "token", "token": "t"}});
+        let with = |k: &str, v: Value| {
+            let mut b = base();
+            b[k] = v;
+            b
+        };
+        assert_eq!(
+            field_of(parse(with("max_file_bytes", json!(0)))),
+            "max_file_bytes"
+        );
+        assert_eq!(
+            field_of(parse(with("max_file_bytes", json!(-1)))),
+            "max_file_bytes"
+        );
+        assert_eq!(
+            field_of(parse(with("file_concurrency", json!(0)))),
+            "file_concurrency"
+        );
+        assert_eq!(
+            field_of(parse(with("file_concurrency", json!(33)))),
+            "file_concurrency"
+        );
+        assert_eq!(
+            field_of(parse(with("download_files", json!("yes")))),
+            "download_files"
+        );
+        // Sync-only: not in the Airbyte specification, but known (typos get the name).
+        let spec = crate::schema::config_schema();
+        assert!(spec["properties"].get("download_files").is_none());
+        let s = parse(with("download_file", json!(true))).unwrap();
+        assert!(
+            s.warnings[0].contains("did you mean `download_files`?"),
+            "{:?}",
+            s.warnings
+        );
     }
 
     #[test]

@@ -97,6 +97,13 @@ impl Connector {
         &self.settings
     }
 
+    /// The API the connector reads through. Requests made with it share the connector's
+    /// rate limit, retries and credentials (to retrieve an object again, for example for a
+    /// fresh file URL).
+    pub fn api(&self) -> Arc<dyn NotionApi> {
+        self.api.clone()
+    }
+
     /// Counters of the HTTP layer (requests, retries, 429s, waits).
     pub fn http_stats(&self) -> HttpStats {
         self.api.stats()

@@ -4,6 +4,7 @@
 mod airbyte;
 pub(crate) mod common;
 mod fake;
+mod files;
 mod profile;
 mod requests;
 mod throttled;
@@ -46,6 +47,8 @@ enum Part {
     /// Webhooks: from a change in the fake to the mirror row updated by `watch`, under
     /// Notion's limits; requests per event.
     Webhooks(webhooks::WebhooksArgs),
+    /// `sync` with `download_files`: files and bytes per second, API requests for files.
+    Files(files::FilesArgs),
     /// A perf profile of the connector reading the fake (not part of the default run).
     Profile(profile::ProfileArgs),
 }
@@ -81,6 +84,7 @@ pub(crate) fn run(args: BenchArgs) -> Result<()> {
         Some(Part::Airbyte(a)) => airbyte::run(a, meter),
         Some(Part::Fake(a)) => fake::run(a),
         Some(Part::Webhooks(a)) => webhooks::run(a),
+        Some(Part::Files(a)) => files::run(a, meter),
         Some(Part::Profile(a)) => profile::run(a),
         None => {
             // Every part, one at a time (the machine may be small and shared).
@@ -88,6 +92,7 @@ pub(crate) fn run(args: BenchArgs) -> Result<()> {
             throttled::run(defaults("throttled"))?;
             unthrottled::run(defaults("unthrottled"), meter)?;
             airbyte::run(defaults("airbyte"), meter)?;
+            files::run(defaults("files"), meter)?;
             fake::run(defaults("fake"))?;
             webhooks::run(defaults("webhooks"))
         }

@@ -1,6 +1,7 @@
 //! `notion-source sync`: a local, queryable SQLite mirror of the workspace, kept current by
 //! incremental runs.
 
+mod files;
 mod progress;
 mod summary;
 
@@ -18,6 +19,7 @@ use std::sync::atomic::Ordering;
 
 use crate::airbyte::load_settings;
 use crate::{EXIT_FAILED, EXIT_INVALID_INPUT};
+use files::FileSync;
 use notion_mirror::{Error as MirrorError, Mirror, RecordOutcome, Table};
 use progress::Progress;
 use summary::{StreamError, Summary, ViewSummary, tenths};
@@ -156,6 +158,24 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
         }
     };
     connector.set_state(state);
+    let download_files = connector.settings().config.download_files;
+    let mut files = if download_files {
+        match FileSync::start(
+            &mirror,
+            &job.db,
+            &connector.settings().config,
+            connector.api(),
+            job.quiet,
+        ) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("notion-source: {e}");
+                return Err(EXIT_FAILED);
+            }
+        }
+    } else {
+        None
+    };
     let run_id = mirror
         .start_run(if job.full_refresh {
             "full_refresh"
@@ -184,17 +204,36 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
     // records before them, when the next message is not a state.
     let mut states_to_commit = false;
     loop {
-        // A rotation is stored before the next message is handled.
+        if let Some(f) = files.as_mut()
+            && let Err(e) = f.refill(&mut mirror)
+        {
+            failure = Some(format!("cannot write to the database: {e}"));
+            break;
+        }
+        let downloading = files.as_ref().is_some_and(|f| f.pending() > 0);
+        let room = files.as_ref().is_none_or(FileSync::has_room);
+        // A rotation is stored before the next message is handled; finished downloads are
+        // written as they come, and the read waits while too many are queued.
         let message = tokio::select! {
             biased;
             Some(rotated) = connector.rotated() => {
                 tokens.store(&rotated, &progress);
                 continue;
             }
-            message = read.next() => match message {
+            Some((key, done)) = next_download(&mut files), if downloading => {
+                if let Some(f) = files.as_mut()
+                    && let Err(e) = f.finished(&mut mirror, key, done, &progress)
+                {
+                    failure = Some(format!("cannot write to the database: {e}"));
+                    break;
+                }
+                continue;
+            }
+            message = read.next(), if room => match message {
                 Some(m) => m,
                 None => break,
             },
+            else => continue,
         };
         let is_state = matches!(message, Message::State { .. });
         if states_to_commit && !is_state {
@@ -202,12 +241,18 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
                 failure = Some(format!("cannot write to the database: {e}"));
                 break;
             }
+            if let Some(f) = files.as_mut() {
+                f.committed();
+            }
             states_to_commit = false;
         }
         let written = match &message {
             Message::Record { stream, data, .. } => {
                 progress.record(*stream);
                 match mirror.record(*stream, data) {
+                    Ok(RecordOutcome::Stored) if files.is_some() => files
+                        .as_mut()
+                        .map_or(Ok(()), |f| f.record(&mut mirror, *stream, data)),
                     Ok(RecordOutcome::NotStored(why)) => {
                         summary.records_not_stored += 1;
                         summary.warnings += 1;
@@ -236,9 +281,15 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
                     .into_iter()
                     .filter_map(|(read, table)| read.then_some(table))
                     .collect();
+                let page = page.to_string();
                 mirror
-                    .page_content(&page.to_string(), version, &tables)
+                    .page_content(&page, version, &tables)
                     .map(drop)
+                    .and_then(|()| match files.as_mut() {
+                        // Their files go with them.
+                        Some(f) => f.page_content(&mut mirror, &page, version, *blocks, *comments),
+                        None => Ok(()),
+                    })
             }
             Message::Log { level, message } => {
                 if *level >= LogLevel::Warn {
@@ -267,11 +318,15 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
         }
         progress.tick(connector.http_stats());
     }
-    if states_to_commit
-        && failure.is_none()
-        && let Err(e) = mirror.commit()
-    {
-        failure = Some(format!("cannot write to the database: {e}"));
+    if states_to_commit && failure.is_none() {
+        match mirror.commit() {
+            Ok(()) => {
+                if let Some(f) = files.as_mut() {
+                    f.committed();
+                }
+            }
+            Err(e) => failure = Some(format!("cannot write to the database: {e}")),
+        }
     }
     let counters = read.counters();
     summary.not_shared = counters.not_shared.load(Ordering::Relaxed);
@@ -314,6 +369,17 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
             .collect();
         if let Err(e) = mirror.sweep(run_id, &swept) {
             failure = Some(format!("cannot write to the database: {e}"));
+        }
+    }
+    // Downloads still running, and files earlier syncs left unfinished, are completed (the
+    // first write that fails stops them).
+    if let Some(f) = files.take() {
+        match f.finish(&mut mirror, &progress).await {
+            Ok(files_summary) => summary.files = Some(files_summary),
+            Err(e) => {
+                let _ = mirror.rollback();
+                failure.get_or_insert(format!("cannot write to the database: {e}"));
+            }
         }
     }
     let http = connector.http_stats();
@@ -368,6 +434,16 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
             eprintln!("notion-source: sync failed: {message}");
             Err(EXIT_FAILED)
         }
+    }
+}
+
+/// The next finished download, if files are downloaded.
+async fn next_download(
+    files: &mut Option<FileSync>,
+) -> Option<(notion_mirror::FileKey, notion_files::Finished)> {
+    match files {
+        Some(f) => f.next().await,
+        None => None,
     }
 }
 

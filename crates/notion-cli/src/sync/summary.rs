@@ -49,6 +49,8 @@ pub(crate) struct Summary {
     pub(crate) stream_errors: Vec<StreamError>,
     /// Why the sync failed, if it did.
     pub(crate) error: Option<String>,
+    /// What `download_files` did (`null` when it is off).
+    pub(crate) files: Option<super::files::FilesSummary>,
 }
 
 /// A data source's typed view.
@@ -140,6 +142,9 @@ impl Summary {
                 self.records_not_stored
             );
         }
+        if let Some(files) = &self.files {
+            out.push_str(&files.render());
+        }
         for e in &self.stream_errors {
             let _ = writeln!(out, "  stream error: {}", e.message);
         }
@@ -183,6 +188,7 @@ mod tests {
             "database",
             "stream_errors",
             "error",
+            "files",
         ] {
             assert!(keys.contains(&key), "{key}");
         }

@@ -407,6 +407,7 @@ impl NotionApi for MemoryApi {
             Object::DataSource(i) => ("data_source", i),
             Object::Page(i) => ("page", i),
             Object::PageMarkdown(i) => ("markdown", i),
+            Object::Block(i) => ("block", i),
         };
         self.note(format!("{name} {}", short(oid)));
         let result = match self.error_for(oid) {
@@ -418,6 +419,11 @@ impl NotionApi for MemoryApi {
                     Object::DataSource(i) => ws.data_sources.get(&i),
                     Object::Page(i) => ws.pages.get(&i),
                     Object::PageMarkdown(i) => ws.markdown.get(&i),
+                    Object::Block(i) => ws
+                        .children
+                        .values()
+                        .flatten()
+                        .find(|b| b["id"].as_str() == Some(i.to_string().as_str())),
                 };
                 found.map(raw).ok_or_else(|| http_error(404))
             }
