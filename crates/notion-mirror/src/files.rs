@@ -625,6 +625,28 @@ impl FileUpkeep {
         Ok(deleted)
     }
 
+    /// Forgets the files of records the mirror no longer holds (within the open transaction):
+    /// rows deleted with a page (its blocks and comments), by a full refresh's sweep, or in
+    /// any other way than through [`FileUpkeep::record`]. Returns the rows deleted.
+    pub fn forget_orphans(mirror: &mut Mirror) -> Result<usize> {
+        mirror.begin()?;
+        let mut deleted = 0;
+        for stream in StreamName::ALL {
+            let Some(table) = crate::Table::for_stream(stream) else {
+                continue;
+            };
+            deleted += mirror.conn.execute(
+                &format!(
+                    "DELETE FROM files WHERE stream = ?1 \
+                     AND record_id NOT IN (SELECT id FROM {})",
+                    table.name()
+                ),
+                params![stream.as_str()],
+            )?;
+        }
+        Ok(deleted)
+    }
+
     /// Removes from the store the copies no row refers to any more, once the rows are
     /// committed (call it after the sync's last commit).
     pub fn sweep(mirror: &Mirror, store: &Store) -> Result<Swept> {

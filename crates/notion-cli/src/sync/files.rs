@@ -235,6 +235,9 @@ impl FileSync {
                 self.committed();
             }
         }
+        // Files of records deleted in ways no record announced (a deleted page's blocks, a
+        // full refresh's sweep) go too.
+        FileUpkeep::forget_orphans(mirror)?;
         mirror.commit()?;
         self.committed();
         if self.failures > FAILURES_SHOWN && !self.quiet {

@@ -250,7 +250,7 @@ pub(crate) async fn run_job(job: SyncJob) -> Result<Summary, u8> {
             Message::Record { stream, data, .. } => {
                 progress.record(*stream);
                 match mirror.record(*stream, data) {
-                    Ok(RecordOutcome::Stored) if files.is_some() => files
+                    Ok(RecordOutcome::Stored | RecordOutcome::Deleted) if files.is_some() => files
                         .as_mut()
                         .map_or(Ok(()), |f| f.record(&mut mirror, *stream, data)),
                     Ok(RecordOutcome::NotStored(why)) => {
