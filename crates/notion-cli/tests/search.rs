@@ -136,7 +136,7 @@ async fn block_plain_text_is_the_markdown_crates_for_every_demo_block() {
         kinds.insert(truth.object["type"].as_str().unwrap().to_owned());
         checked += 1;
     }
-    assert_eq!(checked, 202);
+    assert_eq!(checked, 203);
     for kind in [
         "table_row",
         "image",

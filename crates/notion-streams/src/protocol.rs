@@ -417,6 +417,7 @@ mod tests {
                 version: None,
                 pass: None,
                 known: None,
+                schemas: Default::default(),
             },
             record_count: 3,
         };

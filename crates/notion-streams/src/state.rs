@@ -179,6 +179,10 @@ pub struct StreamState {
     pub pass: Option<PassState>,
     /// For pages: what the last inventory found, to tell deletions and late shares.
     pub known: Option<Known>,
+    /// For pages: a fingerprint of each data source's schema (property ids, names, types and
+    /// options) as of the last complete read. The rows of a data source whose schema changed
+    /// since are read again: their values changed without their `last_edited_time`.
+    pub schemas: BTreeMap<Id, String>,
 }
 
 /// The objects a destination holds, as of the last inventory (see `docs/streams.md`,
@@ -223,6 +227,9 @@ impl Serialize for StreamState {
         }
         if let Some(k) = &self.known {
             map.serialize_entry("known", k)?;
+        }
+        if !self.schemas.is_empty() {
+            map.serialize_entry("schemas", &self.schemas)?;
         }
         map.end()
     }
@@ -276,11 +283,24 @@ impl StreamState {
                 Err(e) => return Err(bad(".known", format!("is not an inventory ({e})"))),
             },
         };
+        let schemas = match obj.get("schemas") {
+            None | Some(Value::Null) => BTreeMap::new(),
+            Some(v) => match serde_json::from_value::<BTreeMap<Id, String>>(v.clone()) {
+                Ok(m) => m,
+                Err(e) => {
+                    return Err(bad(
+                        ".schemas",
+                        format!("is not a map of data source ids to fingerprints ({e})"),
+                    ));
+                }
+            },
+        };
         Ok(Some(StreamState {
             cursor,
             version,
             pass,
             known,
+            schemas,
         }))
     }
 }
@@ -474,6 +494,7 @@ mod tests {
             version: None,
             pass: None,
             known: None,
+            schemas: BTreeMap::new(),
         };
         let msg = json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": st.to_value()}}]);
         let state = State::from_value(&msg).unwrap();
@@ -565,6 +586,7 @@ mod tests {
                 data_sources: IdSet::new(),
                 databases: [Id::from_u128(9)].into_iter().collect(),
             }),
+            schemas: [(Id::from_u128(3), "00ff00ff00ff00ff".to_owned())].into(),
         };
         let parsed = StreamState::from_value(StreamName::Pages, "s", &st.to_value())
             .unwrap()

@@ -144,6 +144,7 @@ mod tests {
                     version: None,
                     pass: None,
                     known: None,
+                    schemas: Default::default(),
                 }),
             );
         }

@@ -46,6 +46,7 @@ mod page;
 pub(crate) mod progress;
 mod registry;
 mod rows;
+mod schemas;
 mod sink;
 mod source;
 
@@ -494,6 +495,11 @@ impl Reader {
                 } else {
                     None
                 };
+                let schemas = if s == StreamName::Pages {
+                    self.schemas_state(done)
+                } else {
+                    BTreeMap::new()
+                };
                 StreamState {
                     cursor,
                     version,
@@ -503,6 +509,7 @@ impl Reader {
                         None
                     },
                     known,
+                    schemas,
                 }
             };
             self.out.state(s, state).await?;

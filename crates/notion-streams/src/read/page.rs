@@ -226,7 +226,7 @@ impl Reader {
     /// relation (and every rollup and formula of a page with one, when the data source's schema
     /// does not say which relation a rollup reads), and formulas Notion marks unsupported.
     /// `None`: nothing to complete.
-    async fn complete_properties(
+    pub(super) async fn complete_properties(
         &self,
         page: Id,
         obj: &RawObject<'_>,

@@ -34,10 +34,22 @@ pub(super) struct Registry {
     row_ds_refs: BTreeSet<Id>,
     /// What the rollups and formulas of each data source read.
     dependencies: HashMap<Id, Arc<Dependencies>>,
+    /// The fingerprint of each data source's schema (see `schemas.rs`).
+    schemas: BTreeMap<Id, String>,
 }
 
 impl Registry {
     /// A registry that first revisits what an interrupted pass had found.
+    /// The fingerprint of a data source's schema, when it was met with one.
+    pub(super) fn schema(&self, ds: Id) -> Option<&str> {
+        self.schemas.get(&ds).map(String::as_str)
+    }
+
+    /// Every fingerprint taken.
+    pub(super) fn schemas(&self) -> BTreeMap<Id, String> {
+        self.schemas.clone()
+    }
+
     pub(super) fn resumed(databases: Vec<Id>, data_sources: Vec<Id>) -> Self {
         Registry {
             found_db: databases.into_iter().collect(),
@@ -77,12 +89,16 @@ impl Reader {
         };
         let database_id = parent_database_id(&obj);
         let dependencies = Dependencies::of(&obj);
+        let fingerprint = super::schemas::fingerprint(&obj);
         {
             let mut registry = lock(&self.registry);
             if registry.known_ds.contains_key(&id) {
                 return Ok(());
             }
             registry.known_ds.insert(id, database_id);
+            if let Some(f) = fingerprint {
+                registry.schemas.insert(id, f);
+            }
             if let Some(d) = dependencies {
                 registry.dependencies.insert(id, Arc::new(d));
             }

@@ -11,6 +11,7 @@ use super::{Reader, is_listing_loop};
 use crate::api::{DataSourceQuery, Direction, Filter, ListRequest, Sort};
 use crate::error::Result;
 use crate::state::{SourceKey, SourceProgress, format_time};
+use crate::stream::StreamName;
 
 /// The query of one window: rows edited at or after `lower` and at or before `upper`, newest
 /// first.
@@ -38,6 +39,18 @@ impl Reader {
             return Ok(());
         }
         let lower = self.bounds.min_pages().map(format_time);
+        // Rows whose values a schema change rewrote, older than the bound: records only.
+        if let Some(below) = &lower
+            && self.selection.contains(StreamName::Pages)
+            && self.schema_changed(ds)
+        {
+            match self.reread_rows(ds, below).await {
+                Err(e) if is_listing_loop(&e) => {
+                    return self.fail_streams(&PAGE_STREAMS, e).await;
+                }
+                other => other?,
+            }
+        }
         let reader = self.clone();
         let result = self
             .clone()

@@ -170,6 +170,7 @@ fn state_at(cursor: &str, pass: Option<PassState>) -> State {
                 version: None,
                 pass: pass.clone(),
                 known: None,
+                schemas: Default::default(),
             }),
         );
     }
@@ -181,6 +182,7 @@ fn state_at(cursor: &str, pass: Option<PassState>) -> State {
                 version: None,
                 pass: None,
                 known: None,
+                schemas: Default::default(),
             }),
         );
     }
@@ -438,6 +440,7 @@ async fn a_resumed_query_starts_below_its_floor_and_skips_the_rows_done_there() 
             version: None,
             pass: Some(pass),
             known: None,
+            schemas: Default::default(),
         }),
     );
     let r = read_with(&api, settings(|_| {}), only(&[StreamName::Pages]), state).await;
@@ -665,6 +668,7 @@ async fn pending_pages_of_an_interrupted_pass_are_read() {
             version: None,
             pass: Some(pass),
             known: None,
+            schemas: Default::default(),
         }),
     );
     let api = Arc::new(api);
@@ -1280,4 +1284,60 @@ async fn an_inventory_period_skips_the_listing_until_it_is_due() {
     assert_eq!(second.record(StreamName::Pages, 11), Value::Null);
     let carried = second.final_state(StreamName::Pages).and_then(|s| s.known);
     assert_eq!(carried.map(|k| k.at), known.map(|k| k.at));
+}
+
+// --- schema changes -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn rows_older_than_the_cursor_are_read_again_when_their_schema_changed() {
+    let api = small_workspace();
+    let schema = |kind: &str| {
+        json!({
+            "Name": {"id": "title", "type": "title", "title": {}},
+            "Estimate": {"id": "e", "type": kind, kind: {}}
+        })
+    };
+    api.schema(21, schema("number"));
+    // A first sync fingerprints the schema.
+    let first = read(&api, Selection::all_incremental()).await;
+    assert!(first.result.is_ok(), "{:?}", first.result);
+    let state = first.final_state(StreamName::Pages).unwrap();
+    assert_eq!(state.schemas.len(), 1, "{state:?}");
+    let mut input = state_at(&at(18), None);
+    let mut pages = input.get(StreamName::Pages).cloned().unwrap();
+    pages.schemas = state.schemas.clone();
+    input.set(StreamName::Pages, Some(pages));
+
+    // Unchanged: only rows edited since the cursor.
+    let same = read_with(
+        &api,
+        settings(|_| {}),
+        Selection::all_incremental(),
+        input.clone(),
+    )
+    .await;
+    assert!(same.result.is_ok(), "{:?}", same.result);
+    assert_eq!(same.ids(StreamName::Pages), strings(&["10", "11", "30"]));
+    assert_eq!(same.requests_matching("query").len(), 1);
+
+    // Retyped: the older rows' records are read again, not their content.
+    api.schema(21, schema("rich_text"));
+    let r = read_with(&api, settings(|_| {}), Selection::all_incremental(), input).await;
+    assert!(r.result.is_ok(), "{:?}", r.result);
+    assert_eq!(
+        r.ids(StreamName::Pages),
+        strings(&["10", "11", "30", "31", "32"])
+    );
+    assert_eq!(
+        r.requests_matching("query").len(),
+        2,
+        "{:?}",
+        r.requests_matching("query")
+    );
+    assert_eq!(r.count("children 31"), 0);
+    assert_eq!(r.count("children 32"), 0);
+    // The new fingerprint is kept.
+    let after = r.final_state(StreamName::Pages).unwrap();
+    assert_ne!(after.schemas, state.schemas);
+    assert_eq!(after.schemas.len(), 1);
 }
