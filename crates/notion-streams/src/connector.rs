@@ -288,7 +288,7 @@ impl Stream for Read {
         let polled = self.rx.poll_recv(cx);
         if let Poll::Ready(Some(Message::State { stream, state, .. })) = &polled {
             // Keep the connector's state current, so `get_state` after a read resumes it.
-            lock(&self.state).set(*stream, Some(state.clone()));
+            lock(&self.state).set(*stream, Some((**state).clone()));
         }
         polled
     }

@@ -88,8 +88,8 @@ pub enum Message {
     State {
         /// The stream.
         stream: StreamName,
-        /// The stream's state.
-        state: StreamState,
+        /// The stream's state (boxed: it is the largest message, and the rarest).
+        state: Box<StreamState>,
         /// Records of the stream emitted since its previous state.
         record_count: u64,
     },
@@ -412,13 +412,13 @@ mod tests {
     fn state_has_source_stats_as_a_number() {
         let m = Message::State {
             stream: StreamName::Blocks,
-            state: StreamState {
+            state: Box::new(StreamState {
                 cursor: crate::state::parse_time("2026-01-01T00:00:00.000Z"),
                 version: None,
                 pass: None,
                 known: None,
                 schemas: Default::default(),
-            },
+            }),
             record_count: 3,
         };
         let v = m.to_value();

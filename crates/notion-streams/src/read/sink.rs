@@ -66,7 +66,7 @@ impl Sink {
         let count = self.since_state[stream.index()].swap(0, Ordering::Relaxed);
         self.send(Message::State {
             stream,
-            state,
+            state: Box::new(state),
             record_count: count,
         })
         .await

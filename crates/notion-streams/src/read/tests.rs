@@ -71,7 +71,7 @@ impl Run {
             .filter_map(|m| match m {
                 Message::State {
                     stream: s, state, ..
-                } if *s == stream => Some(state.clone()),
+                } if *s == stream => Some((**state).clone()),
                 _ => None,
             })
             .collect()
