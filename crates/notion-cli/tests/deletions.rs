@@ -13,23 +13,6 @@ use notion_fake::{ApiVersion, FakeNotion, GenConfig, Stream, WorkspaceSpec};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-/// Notion-hosted file objects without their expiring signature (fresh on every read).
-fn unsign_files(v: &mut Value) {
-    match v {
-        Value::Object(obj) => {
-            if obj.remove("expiry_time").is_some()
-                && let Some(Value::String(url)) = obj.get_mut("url")
-                && let Some(i) = url.find('?')
-            {
-                url.truncate(i);
-            }
-            obj.values_mut().for_each(unsign_files);
-        }
-        Value::Array(items) => items.iter_mut().for_each(unsign_files),
-        _ => {}
-    }
-}
-
 /// Every table of the mirror, rows sorted, without what depends on the run (run ids, content
 /// versions, file URL signatures, the index's document numbers); the views' SQL; the pages the
 /// search index holds (checked against its content). The `pages` rows of `trashed` are left
@@ -129,20 +112,12 @@ fn unsign_text(t: &str) -> String {
 }
 
 async fn sync(config: &Path, db: &Path, extra: &[&str]) -> Run {
-    let mut a = vec![
-        "sync".to_owned(),
-        "--quiet".into(),
-        "--config".into(),
-        path_str(config),
-        "--db".into(),
-        path_str(db),
-        "--summary-json".into(),
-        "-".into(),
-    ];
-    a.extend(extra.iter().map(|s| (*s).to_owned()));
-    let r = run(a).await;
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    r
+    let extra: Vec<&str> = ["--summary-json", "-"]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
+    sync_ok(config, db, &extra).await
 }
 
 /// Where the differences between two dumps are, for a readable failure.

@@ -51,23 +51,6 @@ fn dump(db: &Path) -> BTreeMap<(String, String), String> {
     out
 }
 
-/// Notion-hosted file objects without their expiring signature.
-fn unsign_files(v: &mut Value) {
-    match v {
-        Value::Object(obj) => {
-            if obj.remove("expiry_time").is_some()
-                && let Some(Value::String(url)) = obj.get_mut("url")
-                && let Some(i) = url.find('?')
-            {
-                url.truncate(i);
-            }
-            obj.values_mut().for_each(unsign_files);
-        }
-        Value::Array(items) => items.iter_mut().for_each(unsign_files),
-        _ => {}
-    }
-}
-
 async fn sync(config: &Path, db: &Path) -> Run {
     run(args(&[
         "sync",

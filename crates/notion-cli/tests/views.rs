@@ -374,16 +374,7 @@ async fn a_generated_workspaces_views_equal_its_rows_and_follow_new_data_sources
     fake.advance(std::time::Duration::from_secs(600));
     let added = fake.add_data_source(database, "Field notes").unwrap();
     let row = fake.add_row(added, "Dock 4 is slow").unwrap();
-    let r = run(args(&[
-        "sync",
-        "--quiet",
-        "--config",
-        &path_str(&cfg),
-        "--db",
-        &path_str(&db),
-    ]))
-    .await;
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    sync_ok(&cfg, &db, &[]).await;
     check_views(&fake, &db);
     let names: Vec<(String, String)> = Connection::open(&db)
         .unwrap()
@@ -433,19 +424,7 @@ async fn schema_changes_in_notion_give_the_new_view_after_an_incremental_sync() 
     let dir = Dir::new();
     let cfg = dir.write("config.json", &config(&fake, json!({})));
     let db = dir.path("m.db");
-    let sync = || async {
-        let r = run(args(&[
-            "sync",
-            "--quiet",
-            "--config",
-            &path_str(&cfg),
-            "--db",
-            &path_str(&db),
-        ]))
-        .await;
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    };
-    sync().await;
+    sync_ok(&cfg, &db, &[]).await;
     // A data source with rows, and two of its properties other than the title: one renamed,
     // one retyped; a third removed if it has one; a new one added.
     let rows: Vec<Value> = fake
@@ -495,7 +474,7 @@ async fn schema_changes_in_notion_give_the_new_view_after_an_incremental_sync() 
     assert!(!after.contains_key(removed.as_str()) && !after.contains_key(renamed.as_str()));
     assert_eq!(after["Review date"], "date");
 
-    sync().await;
+    sync_ok(&cfg, &db, &[]).await;
     // Every view (this one included) holds the fake's rows with the new schema's types.
     check_views(&fake, &db);
     let (view, columns) = view_columns(&db, ds);

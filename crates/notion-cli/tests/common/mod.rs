@@ -333,3 +333,36 @@ pub fn base64(s: &str) -> String {
     }
     out
 }
+
+/// Notion-hosted file objects without their expiring signature (fresh on every read).
+pub fn unsign_files(v: &mut Value) {
+    match v {
+        Value::Object(obj) => {
+            if obj.remove("expiry_time").is_some()
+                && let Some(Value::String(url)) = obj.get_mut("url")
+                && let Some(i) = url.find('?')
+            {
+                url.truncate(i);
+            }
+            obj.values_mut().for_each(unsign_files);
+        }
+        Value::Array(items) => items.iter_mut().for_each(unsign_files),
+        _ => {}
+    }
+}
+
+/// Runs `sync --quiet --config C --db D` with `extra` arguments; asserts it succeeds.
+pub async fn sync_ok(config: &Path, db: &Path, extra: &[&str]) -> Run {
+    let mut a = vec![
+        "sync".to_owned(),
+        "--quiet".into(),
+        "--config".into(),
+        path_str(config),
+        "--db".into(),
+        path_str(db),
+    ];
+    a.extend(extra.iter().map(|s| (*s).to_owned()));
+    let r = run(a).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
