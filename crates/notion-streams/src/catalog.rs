@@ -1,5 +1,7 @@
 //! The configured catalog: which streams to read, and how.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::config::quoted;
@@ -17,10 +19,12 @@ pub enum SyncMode {
 }
 
 /// The streams selected for a read and their sync modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
     streams: StreamSet,
     modes: [SyncMode; StreamName::COUNT],
+    /// Typed streams of data sources (`ds_…`), by name.
+    data_sources: BTreeMap<String, SyncMode>,
 }
 
 impl Selection {
@@ -39,6 +43,7 @@ impl Selection {
         let mut s = Selection {
             streams: StreamSet::EMPTY,
             modes: [SyncMode::FullRefresh; StreamName::COUNT],
+            data_sources: BTreeMap::new(),
         };
         for stream in streams {
             s.streams.insert(stream);
@@ -64,6 +69,22 @@ impl Selection {
     /// The sync mode of `stream`.
     pub fn mode(&self, stream: StreamName) -> SyncMode {
         self.modes[stream.index()]
+    }
+
+    /// Adds the typed stream of a data source (`ds_…`, as `discover` named it).
+    pub fn with_data_source_stream(mut self, name: impl Into<String>, mode: SyncMode) -> Self {
+        self.data_sources.insert(name.into(), mode);
+        self
+    }
+
+    /// The typed streams of data sources selected, by name, with their sync modes.
+    pub fn data_source_streams(&self) -> impl Iterator<Item = (&str, SyncMode)> {
+        self.data_sources.iter().map(|(n, m)| (n.as_str(), *m))
+    }
+
+    /// Whether typed streams of data sources are selected.
+    pub fn has_data_source_streams(&self) -> bool {
+        !self.data_sources.is_empty()
     }
 
     /// Parses and validates a configured catalog (`ConfiguredAirbyteCatalog` JSON). A UTF-8
@@ -100,6 +121,7 @@ impl Selection {
         let mut selection = Selection {
             streams: StreamSet::EMPTY,
             modes: [SyncMode::FullRefresh; StreamName::COUNT],
+            data_sources: BTreeMap::new(),
         };
         for (i, entry) in streams.iter().enumerate() {
             let Some(name) = entry
@@ -115,6 +137,41 @@ impl Selection {
             };
             let stream: StreamName = match name.parse() {
                 Ok(s) => s,
+                Err(_) if crate::typed::is_stream_name(name) => {
+                    let mode = match entry.get("sync_mode").and_then(Value::as_str) {
+                        Some("full_refresh") => SyncMode::FullRefresh,
+                        Some("incremental") => SyncMode::Incremental,
+                        _ => {
+                            return bad(
+                                format!("streams[{i}].sync_mode"),
+                                describe(entry.get("sync_mode")),
+                                "use \"full_refresh\" or \"incremental\"",
+                            );
+                        }
+                    };
+                    if let Some(cursor) = entry.get("cursor_field").and_then(Value::as_array)
+                        && !cursor.is_empty()
+                        && cursor.last().and_then(Value::as_str) != Some("last_edited_time")
+                    {
+                        return bad(
+                            format!("streams[{i}].cursor_field"),
+                            format!(
+                                "is {}, but `{name}` has a source-defined cursor",
+                                Value::Array(cursor.clone())
+                            ),
+                            "use [\"last_edited_time\"] or leave it out",
+                        );
+                    }
+                    if selection.data_sources.get(name).is_some_and(|m| *m != mode) {
+                        return bad(
+                            format!("streams[{i}].stream.name"),
+                            format!("is `{name}` again, with another sync_mode"),
+                            "list each stream once",
+                        );
+                    }
+                    selection.data_sources.insert(name.to_owned(), mode);
+                    continue;
+                }
                 Err(_) => {
                     let names: Vec<&str> = StreamName::ALL.iter().map(|s| s.as_str()).collect();
                     return bad(

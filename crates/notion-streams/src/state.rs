@@ -234,7 +234,7 @@ impl StreamState {
         serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Map::new()))
     }
 
-    fn from_value(stream: StreamName, field: &str, value: &Value) -> Result<Option<Self>> {
+    fn from_value(stream: &str, field: &str, value: &Value) -> Result<Option<Self>> {
         let bad = |sub: &str, problem: String| {
             Error::State(InvalidField::new(
                 format!("{field}{sub}"),
@@ -301,6 +301,8 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
     streams: [Option<StreamState>; StreamName::COUNT],
+    /// States of the typed streams of data sources (`ds_…`), by name.
+    data_sources: BTreeMap<String, StreamState>,
     /// Things worth a warning (states of unknown streams, which are ignored).
     pub warnings: Vec<String>,
 }
@@ -314,6 +316,23 @@ impl State {
     /// Sets the state of `stream`.
     pub fn set(&mut self, stream: StreamName, state: Option<StreamState>) {
         self.streams[stream.index()] = state;
+    }
+
+    /// The state of the typed stream of a data source (`ds_…`).
+    pub fn data_source(&self, name: &str) -> Option<&StreamState> {
+        self.data_sources.get(name)
+    }
+
+    /// Sets the state of the typed stream of a data source.
+    pub fn set_data_source(&mut self, name: &str, state: Option<StreamState>) {
+        match state {
+            Some(st) => {
+                self.data_sources.insert(name.to_owned(), st);
+            }
+            None => {
+                self.data_sources.remove(name);
+            }
+        }
     }
 
     /// Parses a state file: a JSON array of `AirbyteStateMessage`s (per-stream, global or
@@ -434,11 +453,19 @@ impl State {
         match name.parse::<StreamName>() {
             Ok(stream) => {
                 let parsed = StreamState::from_value(
-                    stream,
+                    name,
                     &format!("{field}.stream_state"),
                     s.get("stream_state").unwrap_or(&Value::Null),
                 )?;
                 self.set(stream, parsed);
+            }
+            Err(_) if crate::typed::is_stream_name(name) => {
+                let parsed = StreamState::from_value(
+                    name,
+                    &format!("{field}.stream_state"),
+                    s.get("stream_state").unwrap_or(&Value::Null),
+                )?;
+                self.set_data_source(name, parsed);
             }
             Err(_) => self
                 .warnings
@@ -451,8 +478,12 @@ impl State {
         for (name, v) in map {
             match name.parse::<StreamName>() {
                 Ok(stream) => {
-                    let parsed = StreamState::from_value(stream, &format!("{field}.{name}"), v)?;
+                    let parsed = StreamState::from_value(name, &format!("{field}.{name}"), v)?;
                     self.set(stream, parsed);
+                }
+                Err(_) if crate::typed::is_stream_name(name) => {
+                    let parsed = StreamState::from_value(name, &format!("{field}.{name}"), v)?;
+                    self.set_data_source(name, parsed);
                 }
                 Err(_) => self
                     .warnings
@@ -566,7 +597,7 @@ mod tests {
                 databases: [Id::from_u128(9)].into_iter().collect(),
             }),
         };
-        let parsed = StreamState::from_value(StreamName::Pages, "s", &st.to_value())
+        let parsed = StreamState::from_value("pages", "s", &st.to_value())
             .unwrap()
             .unwrap();
         assert_eq!(parsed, st);

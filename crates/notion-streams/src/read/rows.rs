@@ -37,7 +37,7 @@ impl Reader {
             self.set_progress(key, Some(SourceProgress::Done));
             return Ok(());
         }
-        let lower = self.bounds.min_pages().map(format_time);
+        let lower = self.row_lower(ds).flatten().map(format_time);
         let reader = self.clone();
         let result = self
             .clone()
@@ -49,7 +49,10 @@ impl Reader {
             })
             .await;
         match result {
-            Err(e) if is_listing_loop(&e) => self.fail_streams(&PAGE_STREAMS, e).await,
+            Err(e) if is_listing_loop(&e) => {
+                self.fail_typed_streams(&e).await?;
+                self.fail_streams(&PAGE_STREAMS, e).await
+            }
             other => other,
         }
     }
