@@ -232,8 +232,16 @@ async fn check_workspace(fake: &FakeNotion) -> BTreeSet<String> {
             s["supported_sync_modes"],
             json!(["full_refresh", "incremental"])
         );
-        for member in ["_ab_cdc_deleted_at", "_deleted_reason", "id", "last_edited_time"] {
-            assert!(s["json_schema"]["properties"][member].is_object(), "{member}");
+        for member in [
+            "_ab_cdc_deleted_at",
+            "_deleted_reason",
+            "id",
+            "last_edited_time",
+        ] {
+            assert!(
+                s["json_schema"]["properties"][member].is_object(),
+                "{member}"
+            );
         }
     }
 
@@ -310,7 +318,11 @@ async fn check_workspace(fake: &FakeNotion) -> BTreeSet<String> {
                     c.name
                 );
                 if let (Some(member), Some(end)) = (&c.end, end) {
-                    assert_eq!(normal(&rec[member]), normal(&end), "{name}.{member} of {id}");
+                    assert_eq!(
+                        normal(&rec[member]),
+                        normal(&end),
+                        "{name}.{member} of {id}"
+                    );
                 }
                 kinds.insert(c.property.kind.clone());
             }
@@ -345,7 +357,12 @@ fn a_row(fake: &FakeNotion, skip: &[String]) -> (notion_model::Id, String, Strin
         .ground_truth(Stream::Pages, V)
         .find(|r| {
             r.object["parent"]["type"] == "data_source_id"
-                && !skip.contains(&r.object["parent"]["data_source_id"].as_str().unwrap().to_owned())
+                && !skip.contains(
+                    &r.object["parent"]["data_source_id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
         })
         .expect("a row");
     let title = row.object["properties"]
@@ -477,7 +494,7 @@ async fn a_ds_stream_matching_no_data_source_fails_with_the_fix_and_others_compl
             .into_iter()
             .filter(|m| m["trace"]["stream_status"]["stream_descriptor"]["name"] == name)
             .map(|m| m["trace"]["stream_status"]["status"].clone())
-            .last()
+            .next_back()
     };
     assert_eq!(last_status(&good), Some(json!("COMPLETE")));
     assert_eq!(last_status("ds_renamed_since"), Some(json!("INCOMPLETE")));
@@ -509,5 +526,45 @@ async fn discover_with_the_setting_reports_an_unreachable_api() {
     let errors = r.of_type("TRACE");
     assert_eq!(errors.len(), 1, "{}", r.stdout);
     let message = errors[0]["trace"]["error"]["message"].as_str().unwrap();
-    assert!(message.contains("could not list the data sources"), "{message}");
+    assert!(
+        message.contains("could not list the data sources"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_streams_cost_no_request_beyond_the_pages_stream() {
+    let fake = fake(WorkspaceSpec::Generated(GenConfig::e2e()), unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write(
+        "config.json",
+        &config(&fake, json!({"data_source_streams": true})),
+    );
+    let expected = expected_streams(&fake);
+    let typed: Vec<&str> = expected.iter().map(|s| s.name.as_str()).collect();
+    let cost = |streams: Vec<&str>, name: &str| {
+        let cat = dir.write(name, &configured(&streams, "full_refresh"));
+        let fake = &fake;
+        let cfg = &cfg;
+        async move {
+            fake.reset_counters();
+            let r = read(cfg, &cat, None).await;
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            fake.counters().total()
+        }
+    };
+    let pages = cost(vec!["pages"], "pages.json").await;
+    let mut both = typed.clone();
+    both.push("pages");
+    let with_typed = cost(both, "both.json").await;
+    let only_typed = cost(typed, "typed.json").await;
+    assert_eq!(
+        with_typed, pages,
+        "typed streams next to pages add no request"
+    );
+    assert!(
+        only_typed < pages,
+        "typed streams alone read rows only: {only_typed} requests, pages {pages}"
+    );
+    fake.shutdown().await;
 }

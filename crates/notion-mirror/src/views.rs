@@ -21,10 +21,10 @@ use crate::error::Result;
 
 // The naming rules (members, columns, view and stream names) are those of the typed streams
 // of `notion-streams`, so that a view's columns and a `ds_` stream's members agree.
-pub(crate) use notion_streams::typed::{BASE_COLUMNS, Column, Property, assign, properties};
-use notion_streams::typed::{base_name, unique};
 #[cfg(test)]
 use notion_streams::typed::slug;
+pub(crate) use notion_streams::typed::{BASE_COLUMNS, Column, Property, assign, properties};
+use notion_streams::typed::{base_name, unique};
 
 /// A typed view of a data source, as [`crate::Mirror::views`] lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -296,6 +296,41 @@ mod tests {
     }
 
     #[test]
+    fn typed_streams_of_data_sources_are_selected_by_name() {
+        let mut cursor = entry("ds_projects", "incremental");
+        cursor["cursor_field"] = json!(["last_edited_time"]);
+        let s = Selection::from_catalog(&json!({"streams": [
+            cursor, entry("ds_tasks", "full_refresh"), entry("pages", "incremental")]}))
+        .unwrap();
+        assert_eq!(
+            s.data_source_streams().collect::<Vec<_>>(),
+            [
+                ("ds_projects", SyncMode::Incremental),
+                ("ds_tasks", SyncMode::FullRefresh)
+            ]
+        );
+        assert!(s.contains(StreamName::Pages));
+        let mut bad = entry("ds_projects", "incremental");
+        bad["cursor_field"] = json!(["created_time"]);
+        for (catalog, field) in [
+            (json!({"streams": [bad]}), "streams[0].cursor_field"),
+            (
+                json!({"streams": [entry("ds_a", "full_refresh"), entry("ds_a", "incremental")]}),
+                "streams[1].stream.name",
+            ),
+            (
+                json!({"streams": [entry("ds_a", "cdc")]}),
+                "streams[0].sync_mode",
+            ),
+        ] {
+            match Selection::from_catalog(&catalog) {
+                Err(Error::Catalog(f)) => assert_eq!(f.field, field),
+                other => panic!("{catalog}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn invalid_entries_name_the_field() {
         for (catalog, field) in [
             (json!({}), "streams"),

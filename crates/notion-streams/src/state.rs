@@ -554,6 +554,25 @@ mod tests {
     }
 
     #[test]
+    fn typed_streams_of_data_sources_have_their_own_states() {
+        let cursor = json!({"last_edited_time": "2026-01-01T00:00:00.000Z"});
+        let state = State::from_value(&json!([
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "ds_projects"}, "stream_state": cursor}},
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": {}}},
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "bogus"}, "stream_state": cursor}}
+        ]))
+        .unwrap();
+        assert!(state.data_source("ds_projects").unwrap().cursor.is_some());
+        assert_eq!(state.data_source("ds_tasks"), None);
+        assert!(state.get(StreamName::Pages).unwrap().cursor.is_none());
+        assert_eq!(state.warnings.len(), 1, "{:?}", state.warnings);
+        let legacy = State::from_value(&json!({"ds_tasks": cursor})).unwrap();
+        assert!(legacy.data_source("ds_tasks").is_some());
+        let err = State::from_value(&json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "ds_x"}, "stream_state": {"last_edited_time": "soon"}}}])).unwrap_err();
+        assert!(err.to_string().contains("`ds_x`"), "{err}");
+    }
+
+    #[test]
     fn null_stream_state_resets() {
         let state = State::from_value(&json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": null}}])).unwrap();
         assert_eq!(state.get(StreamName::Pages), None);

@@ -303,7 +303,9 @@ fn column_schema(kind: &str, name: &str) -> Value {
             json!({"type": nullable(&["string"]), "format": "date-time"})
         }
         "title" | "rich_text" | "date" | "select" | "status" | "unique_id" | "url" | "email"
-        | "phone_number" | "created_by" | "last_edited_by" => json!({"type": nullable(&["string"])}),
+        | "phone_number" | "created_by" | "last_edited_by" => {
+            json!({"type": nullable(&["string"])})
+        }
         // Types this version does not know: the value's JSON, whatever it is.
         _ => json!({}),
     })
@@ -454,13 +456,9 @@ fn plain_text(v: Option<&Value>) -> Value {
 /// An array's object items mapped by `item` (`null` when it is not an array).
 fn each(v: Option<&Value>, item: impl Fn(&Value) -> Value) -> Value {
     match v {
-        Some(Value::Array(items)) => Value::Array(
-            items
-                .iter()
-                .filter(|i| i.is_object())
-                .map(item)
-                .collect(),
-        ),
+        Some(Value::Array(items)) => {
+            Value::Array(items.iter().filter(|i| i.is_object()).map(item).collect())
+        }
         _ => Value::Null,
     }
 }
@@ -607,7 +605,10 @@ mod tests {
             source("b", "Tasks", "2026-01-02T00:00:00.000Z"),
         ]);
         assert_eq!(names(&before), [("a", "ds_projects"), ("b", "ds_tasks")]);
-        assert_eq!(names(&after), [("a", "ds_projects_2026"), ("b", "ds_tasks")]);
+        assert_eq!(
+            names(&after),
+            [("a", "ds_projects_2026"), ("b", "ds_tasks")]
+        );
     }
 
     #[test]
@@ -731,7 +732,11 @@ mod tests {
                 json!({"unique_id": {"prefix": null, "number": 7}}),
                 json!("7"),
             ),
-            ("unique_id", json!({"unique_id": {"number": null}}), Value::Null),
+            (
+                "unique_id",
+                json!({"unique_id": {"number": null}}),
+                Value::Null,
+            ),
             (
                 "files",
                 json!({"files": [

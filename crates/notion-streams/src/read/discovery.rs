@@ -140,10 +140,7 @@ impl Reader {
         );
         // How far back: the page-driven streams' bound, and the typed streams' (rows moved to
         // the trash are emitted with `in_trash: true` in their data source's stream too).
-        let pages_bound = self
-            .bounds
-            .min_pages()
-            .filter(|_| self.reads_pages());
+        let pages_bound = self.bounds.min_pages().filter(|_| self.reads_pages());
         let floor = match (pages_bound, self.typed.lowest_bound()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

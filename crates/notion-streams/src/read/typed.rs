@@ -26,6 +26,9 @@ use crate::shape::{RawObject, malformed};
 use crate::state::{Known, PassState, State, StreamState};
 use crate::typed::{DataSourceStream, Source};
 
+/// A row's typed stream: its name and its stream.
+pub(super) type Target = (Arc<str>, Arc<DataSourceStream>);
+
 /// One selected typed stream.
 #[derive(Debug)]
 struct Selected {
@@ -63,7 +66,7 @@ pub(crate) struct TypedStreams {
 struct Resolved {
     all: Vec<DataSourceStream>,
     /// Selected streams by data source.
-    by_source: HashMap<Id, (Arc<str>, Arc<DataSourceStream>)>,
+    by_source: HashMap<Id, Target>,
 }
 
 impl TypedStreams {
@@ -156,17 +159,17 @@ impl TypedStreams {
 
     /// The selected stream of data source `ds`, with its lower bound (`None`: unbounded);
     /// `None` when no stream of it is selected or it failed.
-    fn stream_of(&self, ds: Id) -> Option<(Arc<str>, Arc<DataSourceStream>, Option<DateTime<Utc>>)> {
+    fn stream_of(&self, ds: Id) -> Option<(Target, Option<DateTime<Utc>>)> {
         let (name, stream) = self.resolved.get()?.by_source.get(&ds)?;
         let selected = lock(&self.selected);
         let s = selected.get(name).filter(|s| !s.failed)?;
-        Some((name.clone(), stream.clone(), s.bound))
+        Some(((name.clone(), stream.clone()), s.bound))
     }
 
     /// The lower bound of the rows of `ds` its typed stream reads: `None` when it has no
     /// stream selected, `Some(None)` when it reads them all.
     pub(super) fn row_bound(&self, ds: Id) -> Option<Option<DateTime<Utc>>> {
-        self.stream_of(ds).map(|(_, _, bound)| bound)
+        self.stream_of(ds).map(|(_, bound)| bound)
     }
 
     /// Whether the stream `name` reads rows from a bound (not all of them).
@@ -350,9 +353,9 @@ impl Reader {
         obj: &RawObject<'_>,
         ts: DateTime<Utc>,
         in_full: bool,
-    ) -> Option<(Arc<str>, Arc<DataSourceStream>)> {
+    ) -> Option<Target> {
         let ds = parent_data_source_id(obj)?;
-        let (name, stream, bound) = self.typed.stream_of(ds)?;
+        let ((name, stream), bound) = self.typed.stream_of(ds)?;
         if let (Some(id), Some(rows)) = (
             obj.str("id").and_then(|s| s.parse::<Id>().ok()),
             lock(&self.typed.selected)
@@ -367,7 +370,7 @@ impl Reader {
     /// Emits the typed record of a row, from its page object and its completed properties.
     pub(super) async fn emit_typed_record(
         &self,
-        target: &(Arc<str>, Arc<DataSourceStream>),
+        target: &Target,
         page: &RawValue,
         properties: Option<&RawValue>,
     ) -> Result<()> {
