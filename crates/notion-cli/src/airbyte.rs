@@ -54,16 +54,47 @@ pub(crate) fn spec() -> u8 {
     }
 }
 
-pub(crate) fn discover(config: &Path) -> u8 {
+/// `discover`: the built-in streams; with `data_source_streams`, also the typed stream of every
+/// data source, whose schemas are read from Notion (a failure to read them is reported as
+/// `read` reports one, and exits non-zero).
+pub(crate) async fn discover(config: &Path) -> u8 {
     let mut out = ProtocolOut::new();
-    match load_settings(config) {
-        Ok(settings) => warn_config(&mut out, &settings),
+    let settings = match load_settings(config) {
+        Ok(settings) => settings,
         Err(message) => {
             let _ = out.error(&message, FailureType::Config);
             return EXIT_INVALID_INPUT;
         }
-    }
-    match out.value(&catalog_message(schema::catalog())) {
+    };
+    warn_config(&mut out, &settings);
+    let catalog = if settings.config.data_source_streams {
+        let mut config = settings.config.clone();
+        let connector = match Connector::new(settings) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = out.error(&e.to_string(), FailureType::Config);
+                return EXIT_INVALID_INPUT;
+            }
+        };
+        let catalog = connector.discover_with_data_sources().await;
+        if let Some(tokens) = connector.take_rotated() {
+            let _ = out.message(&control_message(&mut config, &tokens));
+        }
+        match catalog {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = out.error(
+                    &format!("could not list the data sources for their typed streams: {e}"),
+                    e.failure_type(),
+                );
+                let _ = out.flush();
+                return EXIT_FAILED;
+            }
+        }
+    } else {
+        schema::catalog()
+    };
+    match out.value(&catalog_message(catalog)) {
         Ok(()) => 0,
         Err(_) => EXIT_FAILED,
     }
@@ -130,6 +161,22 @@ pub(crate) async fn read(
         None if streams.is_empty() => Selection::all_incremental(),
         None => Selection::of(streams.iter().copied(), SyncMode::Incremental),
     };
+    if selection.has_data_source_streams() && !settings.config.data_source_streams {
+        let names: Vec<&str> = selection.data_source_streams().map(|(n, _)| n).collect();
+        return invalid(
+            &mut out,
+            format!(
+                "invalid catalog: it selects {} but `data_source_streams` is off; set \
+                 `\"data_source_streams\": true` in the config (and run discover again), or \
+                 remove those streams from the catalog",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
     let state = match state {
         None => State::default(),
         Some(p) => match read_file(p, "state")
@@ -170,7 +217,7 @@ pub(crate) async fn read(
     }
     let code = match result {
         Ok(()) => 0,
-        Err(Error::StreamsFailed(_)) => EXIT_FAILED,
+        Err(Error::StreamsFailed(_) | Error::DataSourceStreamsFailed(_)) => EXIT_FAILED,
         Err(e) => {
             let _ = out.error(&e.to_string(), e.failure_type());
             EXIT_FAILED

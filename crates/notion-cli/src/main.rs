@@ -111,7 +111,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Spec => airbyte::spec(),
             Command::Check { config } => airbyte::check(&config).await,
-            Command::Discover { config } => airbyte::discover(&config),
+            Command::Discover { config } => airbyte::discover(&config).await,
             Command::Read {
                 config,
                 catalog,

@@ -13,34 +13,18 @@
 //! A view is created again, in the transaction of the records that changed it, when its data
 //! source's properties (names, types, order), title, or existence change.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
-use notion_streams::shape::RawObject;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Deserialize;
 
 use crate::error::Result;
 
-/// The columns every view starts with, from the `pages` table.
-const BASE_COLUMNS: [&str; 5] = ["id", "url", "created_time", "last_edited_time", "in_trash"];
-
-/// A property of a data source's schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Property {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) kind: String,
-}
-
-/// A property's place in a view.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Column {
-    pub(crate) property: Property,
-    /// The column's name.
-    pub(crate) name: String,
-    /// A date's end column.
-    pub(crate) end: Option<String>,
-}
+// The naming rules (members, columns, view and stream names) are those of the typed streams
+// of `notion-streams`, so that a view's columns and a `ds_` stream's members agree.
+#[cfg(test)]
+use notion_streams::typed::slug;
+pub(crate) use notion_streams::typed::{BASE_COLUMNS, Column, Property, assign, properties};
+use notion_streams::typed::{base_name, unique};
 
 /// A typed view of a data source, as [`crate::Mirror::views`] lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,134 +40,6 @@ pub struct View {
     pub columns: Vec<String>,
     /// Rows of the data source in the mirror.
     pub rows: i64,
-}
-
-#[derive(Deserialize)]
-struct SchemaEntry {
-    id: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-}
-
-/// The properties of a data source record, in the order of its `properties` member, the title
-/// first. Entries without an id or type, and repeated ids, are left out.
-pub(crate) fn properties(record: &str) -> Vec<Property> {
-    let Ok(obj) = RawObject::parse(record) else {
-        return Vec::new();
-    };
-    let Some(Ok(props)) = obj.get("properties").map(|p| RawObject::parse(p.get())) else {
-        return Vec::new();
-    };
-    let mut seen = HashSet::new();
-    let mut out: Vec<Property> = props
-        .entries()
-        .filter_map(|(name, value)| {
-            let entry: SchemaEntry = serde_json::from_str(value.get()).ok()?;
-            let (id, kind) = (entry.id?, entry.kind?);
-            seen.insert(id.clone()).then(|| Property {
-                id,
-                name: name.to_owned(),
-                kind,
-            })
-        })
-        .collect();
-    out.sort_by_key(|p| p.kind != "title");
-    out
-}
-
-/// A name's words in lowercase letters and digits, joined by `_`.
-fn words(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.is_empty() && !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    while out.ends_with('_') {
-        out.pop();
-    }
-    out
-}
-
-/// A property name as a column name: its [`words`], `p_` before a leading digit (so the
-/// column can be written without quotes).
-pub(crate) fn slug(name: &str) -> String {
-    let mut out = words(name);
-    if out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert_str(0, "p_");
-    }
-    out
-}
-
-/// `base`, or `base_2`, `base_3`, … : the first that `taken` does not hold.
-fn unique(base: &str, taken: &HashSet<String>) -> String {
-    if !taken.contains(base) {
-        return base.to_owned();
-    }
-    (2..)
-        .map(|n| format!("{base}_{n}"))
-        .find(|c| !taken.contains(c))
-        .unwrap_or_default()
-}
-
-/// The columns of `properties`, keeping the names of `previous` (keyed by property id) for
-/// properties whose name did not change.
-pub(crate) fn assign(properties: &[Property], previous: &[Column]) -> Vec<Column> {
-    let before: HashMap<&str, &Column> = previous
-        .iter()
-        .map(|c| (c.property.id.as_str(), c))
-        .collect();
-    let mut taken: HashSet<String> = BASE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-    let mut names: Vec<Option<String>> = vec![None; properties.len()];
-    let mut ends: Vec<Option<String>> = vec![None; properties.len()];
-    // Kept first: a property whose name did not change keeps its column (and its end column).
-    for (i, p) in properties.iter().enumerate() {
-        if let Some(c) = before.get(p.id.as_str())
-            && c.property.name == p.name
-            && !taken.contains(&c.name)
-        {
-            taken.insert(c.name.clone());
-            names[i] = Some(c.name.clone());
-            if p.kind == "date"
-                && let Some(end) = &c.end
-                && !taken.contains(end)
-            {
-                taken.insert(end.clone());
-                ends[i] = Some(end.clone());
-            }
-        }
-    }
-    // Then new and renamed properties, in order, around the kept names.
-    for (i, p) in properties.iter().enumerate() {
-        if names[i].is_none() {
-            let base = slug(&p.name);
-            let name = unique(if base.is_empty() { "property" } else { &base }, &taken);
-            taken.insert(name.clone());
-            names[i] = Some(name);
-        }
-    }
-    // End columns of dates that have none yet.
-    for (i, p) in properties.iter().enumerate() {
-        if p.kind == "date"
-            && ends[i].is_none()
-            && let Some(name) = &names[i]
-        {
-            let end = unique(&format!("{name}_end"), &taken);
-            taken.insert(end.clone());
-            ends[i] = Some(end);
-        }
-    }
-    properties
-        .iter()
-        .zip(names.into_iter().zip(ends))
-        .map(|(p, (name, end))| Column {
-            property: p.clone(),
-            name: name.unwrap_or_default(),
-            end,
-        })
-        .collect()
 }
 
 /// A SQL string literal.
@@ -350,12 +206,7 @@ fn stored_columns(conn: &Connection, data_source: &str) -> Result<Vec<Column>> {
 /// A view name for a data source titled `title`, unique among the views of other data sources
 /// and every other object of the file.
 fn view_name(conn: &Connection, data_source: &str, title: Option<&str>) -> Result<String> {
-    let base = format!("ds_{}", words(title.unwrap_or_default()));
-    let base = if base == "ds_" {
-        "ds_untitled".to_owned()
-    } else {
-        base
-    };
+    let base = base_name(title);
     let mut taken = HashSet::new();
     let mut st = conn.prepare_cached(
         "SELECT view_name FROM data_source_views WHERE data_source_id IS NOT ?1

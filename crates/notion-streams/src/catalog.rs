@@ -1,5 +1,7 @@
 //! The configured catalog: which streams to read, and how.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::config::quoted;
@@ -17,10 +19,12 @@ pub enum SyncMode {
 }
 
 /// The streams selected for a read and their sync modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
     streams: StreamSet,
     modes: [SyncMode; StreamName::COUNT],
+    /// Typed streams of data sources (`ds_…`), by name.
+    data_sources: BTreeMap<String, SyncMode>,
 }
 
 impl Selection {
@@ -39,6 +43,7 @@ impl Selection {
         let mut s = Selection {
             streams: StreamSet::EMPTY,
             modes: [SyncMode::FullRefresh; StreamName::COUNT],
+            data_sources: BTreeMap::new(),
         };
         for stream in streams {
             s.streams.insert(stream);
@@ -64,6 +69,22 @@ impl Selection {
     /// The sync mode of `stream`.
     pub fn mode(&self, stream: StreamName) -> SyncMode {
         self.modes[stream.index()]
+    }
+
+    /// Adds the typed stream of a data source (`ds_…`, as `discover` named it).
+    pub fn with_data_source_stream(mut self, name: impl Into<String>, mode: SyncMode) -> Self {
+        self.data_sources.insert(name.into(), mode);
+        self
+    }
+
+    /// The typed streams of data sources selected, by name, with their sync modes.
+    pub fn data_source_streams(&self) -> impl Iterator<Item = (&str, SyncMode)> {
+        self.data_sources.iter().map(|(n, m)| (n.as_str(), *m))
+    }
+
+    /// Whether typed streams of data sources are selected.
+    pub fn has_data_source_streams(&self) -> bool {
+        !self.data_sources.is_empty()
     }
 
     /// Parses and validates a configured catalog (`ConfiguredAirbyteCatalog` JSON). A UTF-8
@@ -100,6 +121,7 @@ impl Selection {
         let mut selection = Selection {
             streams: StreamSet::EMPTY,
             modes: [SyncMode::FullRefresh; StreamName::COUNT],
+            data_sources: BTreeMap::new(),
         };
         for (i, entry) in streams.iter().enumerate() {
             let Some(name) = entry
@@ -115,6 +137,41 @@ impl Selection {
             };
             let stream: StreamName = match name.parse() {
                 Ok(s) => s,
+                Err(_) if crate::typed::is_stream_name(name) => {
+                    let mode = match entry.get("sync_mode").and_then(Value::as_str) {
+                        Some("full_refresh") => SyncMode::FullRefresh,
+                        Some("incremental") => SyncMode::Incremental,
+                        _ => {
+                            return bad(
+                                format!("streams[{i}].sync_mode"),
+                                describe(entry.get("sync_mode")),
+                                "use \"full_refresh\" or \"incremental\"",
+                            );
+                        }
+                    };
+                    if let Some(cursor) = entry.get("cursor_field").and_then(Value::as_array)
+                        && !cursor.is_empty()
+                        && cursor.last().and_then(Value::as_str) != Some("last_edited_time")
+                    {
+                        return bad(
+                            format!("streams[{i}].cursor_field"),
+                            format!(
+                                "is {}, but `{name}` has a source-defined cursor",
+                                Value::Array(cursor.clone())
+                            ),
+                            "use [\"last_edited_time\"] or leave it out",
+                        );
+                    }
+                    if selection.data_sources.get(name).is_some_and(|m| *m != mode) {
+                        return bad(
+                            format!("streams[{i}].stream.name"),
+                            format!("is `{name}` again, with another sync_mode"),
+                            "list each stream once",
+                        );
+                    }
+                    selection.data_sources.insert(name.to_owned(), mode);
+                    continue;
+                }
                 Err(_) => {
                     let names: Vec<&str> = StreamName::ALL.iter().map(|s| s.as_str()).collect();
                     return bad(
@@ -236,6 +293,41 @@ mod tests {
         assert!(s.contains(StreamName::Users));
         assert_eq!(s.mode(StreamName::Users), SyncMode::FullRefresh);
         assert_eq!(s.mode(StreamName::Pages), SyncMode::Incremental);
+    }
+
+    #[test]
+    fn typed_streams_of_data_sources_are_selected_by_name() {
+        let mut cursor = entry("ds_projects", "incremental");
+        cursor["cursor_field"] = json!(["last_edited_time"]);
+        let s = Selection::from_catalog(&json!({"streams": [
+            cursor, entry("ds_tasks", "full_refresh"), entry("pages", "incremental")]}))
+        .unwrap();
+        assert_eq!(
+            s.data_source_streams().collect::<Vec<_>>(),
+            [
+                ("ds_projects", SyncMode::Incremental),
+                ("ds_tasks", SyncMode::FullRefresh)
+            ]
+        );
+        assert!(s.contains(StreamName::Pages));
+        let mut bad = entry("ds_projects", "incremental");
+        bad["cursor_field"] = json!(["created_time"]);
+        for (catalog, field) in [
+            (json!({"streams": [bad]}), "streams[0].cursor_field"),
+            (
+                json!({"streams": [entry("ds_a", "full_refresh"), entry("ds_a", "incremental")]}),
+                "streams[1].stream.name",
+            ),
+            (
+                json!({"streams": [entry("ds_a", "cdc")]}),
+                "streams[0].sync_mode",
+            ),
+        ] {
+            match Selection::from_catalog(&catalog) {
+                Err(Error::Catalog(f)) => assert_eq!(f.field, field),
+                other => panic!("{catalog}: {other:?}"),
+            }
+        }
     }
 
     #[test]

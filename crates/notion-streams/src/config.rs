@@ -277,6 +277,13 @@ pub struct Config {
     #[schemars(title = "Lookback Window (minutes)", range(max = MAX_LOOKBACK_MINUTES), extend("order" = 17))]
     pub lookback_minutes: u32,
 
+    /// Airbyte only: add one stream per data source (`ds_<title>`) whose records are its rows
+    /// with a typed member per property, for destinations that want typed tables. `discover`
+    /// then reads the data sources' schemas from Notion.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(title = "Typed Streams per Data Source", extend("default" = false, "order" = 20))]
+    pub data_source_streams: bool,
+
     /// Standalone `sync` only: download every Notion-hosted file the synced records reference
     /// (their links expire after an hour) into `<db>.files/`, listed in the `files` table.
     #[serde(default)]
@@ -464,6 +471,7 @@ impl Config {
             inventory: defaults::inventory(),
             checkpoint_interval: defaults::checkpoint_interval(),
             lookback_minutes: defaults::lookback_minutes(),
+            data_source_streams: false,
             download_files: false,
             max_file_bytes: defaults::max_file_bytes(),
             file_concurrency: defaults::file_concurrency(),

@@ -120,9 +120,30 @@ impl Connector {
         crate::check::configured_databases(self.api.as_ref(), &self.settings).await
     }
 
-    /// The catalog of streams (`discover`).
+    /// The catalog of streams (`discover`): the built-in streams. With `data_source_streams`,
+    /// see [`Connector::discover_with_data_sources`].
     pub fn discover(&self) -> Value {
         crate::schema::catalog()
+    }
+
+    /// The typed stream of every data source (setting `data_source_streams`): the data sources
+    /// listed as a read lists them (the data-source search, or the configured databases), named
+    /// as a read names them. Makes requests; fails when Notion cannot be read.
+    pub async fn data_source_streams(&self) -> Result<Vec<crate::typed::DataSourceStream>> {
+        let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let listing = read::list_typed_streams(self.api.clone(), self.settings.clone(), tx);
+        // Messages of the listing (warnings about objects not shared) are not part of a
+        // catalog: drained and dropped.
+        let drain = async { while rx.recv().await.is_some() {} };
+        let (streams, ()) = futures::join!(listing, drain);
+        streams
+    }
+
+    /// The catalog with the typed stream of every data source after the built-in streams
+    /// (`discover` with `data_source_streams`).
+    pub async fn discover_with_data_sources(&self) -> Result<Value> {
+        let streams = self.data_source_streams().await?;
+        Ok(crate::schema::catalog_with(&streams))
     }
 
     /// The state the next read starts from (updated by every STATE a read emits).
@@ -286,9 +307,15 @@ impl Stream for Read {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let polled = self.rx.poll_recv(cx);
-        if let Poll::Ready(Some(Message::State { stream, state, .. })) = &polled {
-            // Keep the connector's state current, so `get_state` after a read resumes it.
-            lock(&self.state).set(*stream, Some((**state).clone()));
+        // Keep the connector's state current, so `get_state` after a read resumes it.
+        match &polled {
+            Poll::Ready(Some(Message::State { stream, state, .. })) => {
+                lock(&self.state).set(*stream, Some((**state).clone()));
+            }
+            Poll::Ready(Some(Message::DataSourceState { stream, state, .. })) => {
+                lock(&self.state).set_data_source(stream, Some(state.clone()));
+            }
+            _ => {}
         }
         polled
     }

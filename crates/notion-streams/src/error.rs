@@ -111,6 +111,10 @@ pub enum Error {
     /// Some streams failed (each reported its error as it failed); the others completed.
     #[error("streams failed: {}", .0.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))]
     StreamsFailed(Vec<StreamFailure>),
+    /// Typed streams of data sources failed (each reported its error as it failed); the other
+    /// streams completed.
+    #[error("typed streams of data sources failed: {}", .0.join(", "))]
+    DataSourceStreamsFailed(Vec<String>),
     /// The read was cancelled (the output was closed).
     #[error("the read was cancelled")]
     Cancelled,
@@ -145,6 +149,7 @@ impl Error {
             Error::StreamFailed(f) => f.error.failure_type(),
             Error::Shared(e) => e.failure_type(),
             Error::About { error, .. } => error.failure_type(),
+            Error::DataSourceStreamsFailed(_) => FailureType::Config,
             Error::Response { .. } | Error::Io(_) | Error::Cancelled | Error::StreamsFailed(_) => {
                 FailureType::System
             }

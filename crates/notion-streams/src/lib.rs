@@ -38,6 +38,7 @@ pub mod schema;
 pub mod shape;
 pub mod state;
 pub mod stream;
+pub mod typed;
 
 pub use api::{HttpStats, ListPage, NotionApi, Object};
 pub use catalog::{Selection, SyncMode};

@@ -5,6 +5,7 @@
 //! round trip through a JSON tree.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -122,6 +123,40 @@ pub enum Message {
     ControlConfig {
         /// The whole updated configuration.
         config: Value,
+    },
+    /// A record of the typed stream of a data source (`ds_…`; setting `data_source_streams`).
+    DataSourceRecord {
+        /// The stream's name.
+        stream: Arc<str>,
+        /// The record, a JSON object.
+        data: String,
+        /// When it was read, in milliseconds since the Unix epoch.
+        emitted_at: i64,
+    },
+    /// A checkpoint of the typed stream of a data source.
+    DataSourceState {
+        /// The stream's name.
+        stream: Arc<str>,
+        /// The stream's state.
+        state: StreamState,
+        /// Records of the stream emitted since its previous state.
+        record_count: u64,
+    },
+    /// The status of the typed stream of a data source changed.
+    DataSourceStatus {
+        /// The stream's name.
+        stream: Arc<str>,
+        /// The new status.
+        status: StreamStatus,
+    },
+    /// The typed stream of a data source failed (the other streams go on).
+    DataSourceError {
+        /// The stream's name.
+        stream: Arc<str>,
+        /// A message for the user: what failed and what to do.
+        message: String,
+        /// The kind of failure.
+        failure_type: FailureType,
     },
     /// A page's content was read completely in this read: every block (when `blocks`) and
     /// every comment (when `comments`) of the page that is current was emitted with `version`
@@ -283,6 +318,17 @@ impl Message {
                     data,
                     emitted_at
                 ),
+                Message::DataSourceRecord {
+                    stream,
+                    data,
+                    emitted_at,
+                } => {
+                    let name = serde_json::to_string(&**stream).map_err(io::Error::other)?;
+                    writeln!(
+                        out,
+                        "{{\"type\":\"RECORD\",\"record\":{{\"stream\":{name},\"data\":{data},\"emitted_at\":{emitted_at}}}}}"
+                    )
+                }
                 _ => Ok(()),
             },
         }
@@ -292,22 +338,32 @@ impl Message {
     fn envelope(&self) -> Option<wire::Envelope<'_>> {
         use wire::*;
         Some(match self {
-            Message::Record { .. } | Message::PageContent { .. } => return None,
+            Message::Record { .. }
+            | Message::DataSourceRecord { .. }
+            | Message::PageContent { .. } => return None,
             Message::State {
                 stream,
                 state,
                 record_count,
-            } => Envelope::State {
-                state: StateMessage {
-                    kind: "STREAM",
-                    stream: StreamStateMessage {
-                        stream_descriptor: Descriptor {
-                            name: stream.as_str(),
-                        },
-                        stream_state: state,
-                    },
-                    source_stats: SourceStats {
-                        record_count: *record_count as f64,
+            } => state_envelope(stream.as_str(), state, *record_count),
+            Message::DataSourceState {
+                stream,
+                state,
+                record_count,
+            } => state_envelope(stream, state, *record_count),
+            Message::DataSourceStatus { stream, status } => status_envelope(stream, *status),
+            Message::DataSourceError {
+                stream,
+                message,
+                failure_type,
+            } => Envelope::Trace {
+                trace: Trace::Error {
+                    emitted_at: now_millis() as f64,
+                    error: wire::Error {
+                        message,
+                        failure_type: failure_type.as_str(),
+                        internal_message: None,
+                        stream_descriptor: Some(Descriptor { name: stream }),
                     },
                 },
             },
@@ -317,17 +373,7 @@ impl Message {
                     message,
                 },
             },
-            Message::Status { stream, status } => Envelope::Trace {
-                trace: Trace::StreamStatus {
-                    emitted_at: now_millis() as f64,
-                    stream_status: wire::StreamStatus {
-                        stream_descriptor: Descriptor {
-                            name: stream.as_str(),
-                        },
-                        status: status.as_str(),
-                    },
-                },
-            },
+            Message::Status { stream, status } => status_envelope(stream.as_str(), *status),
             Message::Error {
                 stream,
                 message,
@@ -360,6 +406,41 @@ impl Message {
             return Value::Null;
         }
         serde_json::from_slice(&line).unwrap_or(Value::Null)
+    }
+}
+
+/// The STATE envelope of a stream's state.
+fn state_envelope<'a>(
+    name: &'a str,
+    state: &'a StreamState,
+    record_count: u64,
+) -> wire::Envelope<'a> {
+    use wire::*;
+    Envelope::State {
+        state: StateMessage {
+            kind: "STREAM",
+            stream: StreamStateMessage {
+                stream_descriptor: Descriptor { name },
+                stream_state: state,
+            },
+            source_stats: SourceStats {
+                record_count: record_count as f64,
+            },
+        },
+    }
+}
+
+/// The TRACE envelope of a stream's status.
+fn status_envelope(name: &str, status: StreamStatus) -> wire::Envelope<'_> {
+    use wire::*;
+    Envelope::Trace {
+        trace: Trace::StreamStatus {
+            emitted_at: now_millis() as f64,
+            stream_status: wire::StreamStatus {
+                stream_descriptor: Descriptor { name },
+                status: status.as_str(),
+            },
+        },
     }
 }
 

@@ -79,29 +79,11 @@ pub fn stream_schema(stream: StreamName) -> Value {
         StreamName::Comments => generate::<CommentRecord>(),
         StreamName::PageMarkdown => generate::<PageMarkdownRecord>(),
     };
+    add_deletion_members(&mut schema);
     if let Some(obj) = schema.as_object_mut() {
         // Records are open objects: Notion adds fields without notice. Undeclared top-level
         // fields are moved into `_extra`, so a record never carries one.
         obj.insert("additionalProperties".into(), Value::Bool(true));
-        if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
-            // Airbyte's deletion convention: a record with this set removes its row in
-            // append-dedup mode. Declared on every stream so the column exists first.
-            props.insert(
-                "_ab_cdc_deleted_at".into(),
-                json!({
-                    "description": "When the connector saw that the object is gone (deleted, or no longer shared): set only on deletion records.",
-                    "type": ["string", "null"],
-                    "format": "date-time"
-                }),
-            );
-            props.insert(
-                "_deleted_reason".into(),
-                json!({
-                    "description": "Why a deletion record was emitted: `not_found` (deleted, or no longer shared with the integration) or `trashed`.",
-                    "type": ["string", "null"]
-                }),
-            );
-        }
         if stream == StreamName::Blocks
             && let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut)
         {
@@ -118,6 +100,29 @@ pub fn stream_schema(stream: StreamName) -> Value {
         normalise(obj);
     }
     schema
+}
+
+/// Declares Airbyte's deletion members on a stream's schema: a record with
+/// `_ab_cdc_deleted_at` set removes its row in append-dedup mode. Declared on every stream so
+/// the column exists first.
+pub(crate) fn add_deletion_members(schema: &mut Value) {
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        props.insert(
+            "_ab_cdc_deleted_at".into(),
+            json!({
+                "description": "When the connector saw that the object is gone (deleted, or no longer shared): set only on deletion records.",
+                "type": ["string", "null"],
+                "format": "date-time"
+            }),
+        );
+        props.insert(
+            "_deleted_reason".into(),
+            json!({
+                "description": "Why a deletion record was emitted: `not_found` (deleted, or no longer shared with the integration) or `trashed`.",
+                "type": ["string", "null"]
+            }),
+        );
+    }
 }
 
 /// Rewrites generated schema details into the forms Airbyte expects: nullable types as
@@ -210,7 +215,17 @@ pub fn airbyte_stream(stream: StreamName) -> Value {
 
 /// The catalog `discover` returns: every stream.
 pub fn catalog() -> Value {
-    json!({ "streams": StreamName::ALL.iter().map(|s| airbyte_stream(*s)).collect::<Vec<_>>() })
+    catalog_with(&[])
+}
+
+/// The catalog with the typed streams of data sources after the built-in streams.
+pub fn catalog_with(data_sources: &[crate::typed::DataSourceStream]) -> Value {
+    let streams: Vec<Value> = StreamName::ALL
+        .iter()
+        .map(|s| airbyte_stream(*s))
+        .chain(data_sources.iter().map(|d| d.airbyte_stream()))
+        .collect();
+    json!({ "streams": streams })
 }
 
 /// The JSON schema of the configuration (`connectionSpecification`).

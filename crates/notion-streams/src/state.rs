@@ -241,7 +241,7 @@ impl StreamState {
         serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Map::new()))
     }
 
-    fn from_value(stream: StreamName, field: &str, value: &Value) -> Result<Option<Self>> {
+    fn from_value(stream: &str, field: &str, value: &Value) -> Result<Option<Self>> {
         let bad = |sub: &str, problem: String| {
             Error::State(InvalidField::new(
                 format!("{field}{sub}"),
@@ -321,6 +321,8 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
     streams: [Option<StreamState>; StreamName::COUNT],
+    /// States of the typed streams of data sources (`ds_…`), by name.
+    data_sources: BTreeMap<String, StreamState>,
     /// Things worth a warning (states of unknown streams, which are ignored).
     pub warnings: Vec<String>,
 }
@@ -334,6 +336,23 @@ impl State {
     /// Sets the state of `stream`.
     pub fn set(&mut self, stream: StreamName, state: Option<StreamState>) {
         self.streams[stream.index()] = state;
+    }
+
+    /// The state of the typed stream of a data source (`ds_…`).
+    pub fn data_source(&self, name: &str) -> Option<&StreamState> {
+        self.data_sources.get(name)
+    }
+
+    /// Sets the state of the typed stream of a data source.
+    pub fn set_data_source(&mut self, name: &str, state: Option<StreamState>) {
+        match state {
+            Some(st) => {
+                self.data_sources.insert(name.to_owned(), st);
+            }
+            None => {
+                self.data_sources.remove(name);
+            }
+        }
     }
 
     /// Parses a state file: a JSON array of `AirbyteStateMessage`s (per-stream, global or
@@ -454,11 +473,19 @@ impl State {
         match name.parse::<StreamName>() {
             Ok(stream) => {
                 let parsed = StreamState::from_value(
-                    stream,
+                    name,
                     &format!("{field}.stream_state"),
                     s.get("stream_state").unwrap_or(&Value::Null),
                 )?;
                 self.set(stream, parsed);
+            }
+            Err(_) if crate::typed::is_stream_name(name) => {
+                let parsed = StreamState::from_value(
+                    name,
+                    &format!("{field}.stream_state"),
+                    s.get("stream_state").unwrap_or(&Value::Null),
+                )?;
+                self.set_data_source(name, parsed);
             }
             Err(_) => self
                 .warnings
@@ -471,8 +498,12 @@ impl State {
         for (name, v) in map {
             match name.parse::<StreamName>() {
                 Ok(stream) => {
-                    let parsed = StreamState::from_value(stream, &format!("{field}.{name}"), v)?;
+                    let parsed = StreamState::from_value(name, &format!("{field}.{name}"), v)?;
                     self.set(stream, parsed);
+                }
+                Err(_) if crate::typed::is_stream_name(name) => {
+                    let parsed = StreamState::from_value(name, &format!("{field}.{name}"), v)?;
+                    self.set_data_source(name, parsed);
                 }
                 Err(_) => self
                     .warnings
@@ -544,6 +575,25 @@ mod tests {
     }
 
     #[test]
+    fn typed_streams_of_data_sources_have_their_own_states() {
+        let cursor = json!({"last_edited_time": "2026-01-01T00:00:00.000Z"});
+        let state = State::from_value(&json!([
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "ds_projects"}, "stream_state": cursor}},
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": {}}},
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": "bogus"}, "stream_state": cursor}}
+        ]))
+        .unwrap();
+        assert!(state.data_source("ds_projects").unwrap().cursor.is_some());
+        assert_eq!(state.data_source("ds_tasks"), None);
+        assert!(state.get(StreamName::Pages).unwrap().cursor.is_none());
+        assert_eq!(state.warnings.len(), 1, "{:?}", state.warnings);
+        let legacy = State::from_value(&json!({"ds_tasks": cursor})).unwrap();
+        assert!(legacy.data_source("ds_tasks").is_some());
+        let err = State::from_value(&json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "ds_x"}, "stream_state": {"last_edited_time": "soon"}}}])).unwrap_err();
+        assert!(err.to_string().contains("`ds_x`"), "{err}");
+    }
+
+    #[test]
     fn null_stream_state_resets() {
         let state = State::from_value(&json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "pages"}, "stream_state": null}}])).unwrap();
         assert_eq!(state.get(StreamName::Pages), None);
@@ -588,7 +638,7 @@ mod tests {
             }),
             schemas: [(Id::from_u128(3), "00ff00ff00ff00ff".to_owned())].into(),
         };
-        let parsed = StreamState::from_value(StreamName::Pages, "s", &st.to_value())
+        let parsed = StreamState::from_value("pages", "s", &st.to_value())
             .unwrap()
             .unwrap();
         assert_eq!(parsed, st);

@@ -138,11 +138,19 @@ impl Reader {
                 .in_trash()
                 .sort_by_last_edited(Direction::Descending),
         );
+        // How far back: the page-driven streams' bound, and the typed streams' (rows moved to
+        // the trash are emitted with `in_trash: true` in their data source's stream too).
+        let pages_bound = self.bounds.min_pages().filter(|_| self.reads_pages());
+        let floor = match (pages_bound, self.typed.lowest_bound()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let mut pages = self.list(request);
         while let Some(page) = self.next_page(&mut pages).await {
             let page = match page {
                 Ok(p) => p,
                 Err(e) if is_listing_loop(&e) => {
+                    self.fail_typed_streams(&e).await?;
                     return self.fail_stream(StreamName::Pages, e).await;
                 }
                 Err(e) => return Err(e),
@@ -155,15 +163,20 @@ impl Reader {
                 }
                 let Some(ts) = timestamp(&obj) else { continue };
                 let lists_everything = lock(&self.inventory).lists_everything();
-                if !self.bounds.admits_page(ts) && !lists_everything {
+                if floor.is_none_or(|f| ts < f) && !lists_everything {
                     return Ok(());
                 }
                 let Some(id) = self.object_id(&obj, "a trashed page", SEARCH).await? else {
                     continue;
                 };
                 lock(&self.inventory).listed(id);
-                if self.bounds.admits_page(ts) {
+                if pages_bound.is_some_and(|b| ts >= b) {
                     self.page_trashed(id, &obj).await?;
+                }
+                if let Some(target) = self.typed_target(&obj, ts, false)
+                    && self.typed.row_bound_is_set(&target.0)
+                {
+                    self.emit_typed_record(&target, raw, None).await?;
                 }
             }
         }

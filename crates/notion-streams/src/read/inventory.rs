@@ -260,6 +260,7 @@ impl Reader {
                 .await?;
             self.emit_document_tombstone(id, &observed, "not_found")
                 .await?;
+            self.typed_row_gone(id, &observed).await?;
         }
         Ok(())
     }

@@ -49,6 +49,7 @@ mod rows;
 mod schemas;
 mod sink;
 mod source;
+mod typed;
 
 #[cfg(test)]
 mod memory;
@@ -78,6 +79,7 @@ use crate::state::{
 use crate::stream::StreamName;
 
 use bounds::{Bounds, PAGE_STREAMS};
+pub(crate) use page::rich_text_plain;
 pub(crate) use sink::Sink;
 
 /// A listing being read, page by page.
@@ -157,6 +159,8 @@ pub(crate) struct Reader {
     references: Mutex<document::References>,
     /// Ids for the inventory.
     inventory: Mutex<inventory::Inventory>,
+    /// The typed streams of data sources.
+    typed: typed::TypedStreams,
     failed: [AtomicBool; StreamName::COUNT],
 }
 
@@ -177,8 +181,33 @@ pub(crate) async fn run(
         out.status(s, StreamStatus::Started).await?;
     }
     let reader = Arc::new(Reader::new(api, settings, selection, input, out, counters));
+    reader.typed_statuses(|_| StreamStatus::Started).await?;
     let result = reader.clone().run_all().await;
     reader.finish(result).await
+}
+
+/// Lists the data sources as a read does (the data-source search, or the configured
+/// databases) and returns their typed streams, named as reads name them.
+pub(crate) async fn list_typed_streams(
+    api: Arc<dyn NotionApi>,
+    settings: Arc<Settings>,
+    tx: mpsc::Sender<Message>,
+) -> Result<Vec<crate::typed::DataSourceStream>> {
+    let selection = Selection::of([], crate::catalog::SyncMode::FullRefresh);
+    let input = State::default();
+    let mut reader = Reader::new(
+        api,
+        settings,
+        selection,
+        input,
+        Sink::new(tx),
+        Arc::new(ReadCounters::default()),
+    );
+    reader.typed = typed::TypedStreams::new(&reader.selection, &reader.input, None, true);
+    let reader = Arc::new(reader);
+    reader.list_data_sources_phase(false).await?;
+    reader.resolve_typed_streams().await?;
+    Ok(reader.resolved_typed_streams())
 }
 
 /// Reads one stream (`blocks` or `comments`) of the given pages, in full. A page that is not
@@ -217,7 +246,8 @@ impl Reader {
         counters: Arc<ReadCounters>,
     ) -> Self {
         let bounds = Bounds::new(&selection, &input, settings.start_date, settings.lookback);
-        let resumed = resumable_pass(&selection, &input);
+        let typed = typed::TypedStreams::new(&selection, &input, settings.start_date, false);
+        let resumed = resumable_pass(&selection, &input, typed.input_passes());
         let resuming = resumed.is_some();
         let (pass, resume, pending, databases, data_sources) = match resumed {
             Some(p) => (
@@ -274,6 +304,7 @@ impl Reader {
             registry: Mutex::new(registry::Registry::resumed(databases, data_sources)),
             references: Mutex::new(document::References::default()),
             inventory: Mutex::new(inventory),
+            typed,
             failed: Default::default(),
         }
     }
@@ -329,27 +360,19 @@ impl Reader {
         if self.selection.contains(StreamName::Users) {
             self.read_users().await?;
         }
-        let needs_pages = PAGE_STREAMS.iter().any(|s| self.selection.contains(*s));
-        let needs_ds = needs_pages
+        let needs_pages = self.reads_pages();
+        let needs_rows = needs_pages || self.typed.any_selected();
+        let needs_ds = needs_rows
             || self.selection.contains(StreamName::DataSources)
             || self.selection.contains(StreamName::Databases);
         if !needs_ds {
             return Ok(());
         }
-        if !self.settings.database_ids.is_empty() {
-            for id in self.settings.database_ids.clone() {
-                self.configured_database(id).await?;
-            }
-        } else {
-            let unified = self.bounds.min_pages().is_none() && !self.resuming && needs_pages;
-            if !unified {
-                self.list_data_sources().await?;
-            }
-            if needs_pages {
-                self.search_pages(unified).await?;
-            } else if unified {
-                self.list_data_sources().await?;
-            }
+        self.list_data_sources_phase(needs_pages).await?;
+        // Every data source the listing returned is known: the typed streams are named as
+        // `discover` names them, before any row is read.
+        self.resolve_typed_streams().await?;
+        if self.settings.database_ids.is_empty() {
             self.settle_search_rows().await?;
         }
         self.resume_found_objects().await?;
@@ -359,7 +382,7 @@ impl Reader {
         }
         loop {
             if let Some(ds) = self.next_unqueried_data_source() {
-                if needs_pages {
+                if self.row_lower(ds).is_some() {
                     self.clone().query_rows(ds).await?;
                 }
                 continue;
@@ -370,11 +393,34 @@ impl Reader {
             }
             break;
         }
-        if needs_pages && self.bounds.min_pages().is_some() && self.settings.database_ids.is_empty()
+        if self.settings.database_ids.is_empty()
+            && ((needs_pages && self.bounds.min_pages().is_some())
+                || self.typed.lowest_bound().is_some())
         {
             self.read_trashed_pages().await?;
         }
         self.confirm_inventory().await?;
+        Ok(())
+    }
+
+    /// Lists the data sources: the configured databases', or every data source through search
+    /// (with the pages too, on a first sync that reads pages: `needs_pages`).
+    async fn list_data_sources_phase(self: &Arc<Self>, needs_pages: bool) -> Result<()> {
+        if !self.settings.database_ids.is_empty() {
+            self.typed.set_configured_listing(true);
+            for id in self.settings.database_ids.clone() {
+                self.configured_database(id).await?;
+            }
+            self.typed.set_configured_listing(false);
+            return Ok(());
+        }
+        let unified = self.bounds.min_pages().is_none() && !self.resuming && needs_pages;
+        if !unified {
+            self.list_data_sources().await?;
+        }
+        if needs_pages {
+            self.search_pages(unified).await?;
+        }
         Ok(())
     }
 
@@ -418,8 +464,10 @@ impl Reader {
             .selection
             .streams()
             .iter()
-            .any(|s| self.out.since_state(s) >= n);
-        let inventory_bytes = lock(&self.inventory).encoded_len() as u64;
+            .any(|s| self.out.since_state(s) >= n)
+            || self.typed.checkpoint_due(n);
+        let inventory_bytes =
+            (lock(&self.inventory).encoded_len() + self.typed.encoded_len()) as u64;
         if due && self.out.bytes_since_checkpoint() >= 2 * inventory_bytes {
             self.checkpoint(false).await?;
         }
@@ -514,7 +562,7 @@ impl Reader {
             };
             self.out.state(s, state).await?;
         }
-        Ok(())
+        self.typed_checkpoint(done, started, pass.as_ref()).await
     }
 
     /// Reports an object that is not shared with the integration (or was deleted).
@@ -602,10 +650,13 @@ impl Reader {
     /// The read's outcome from its failed streams.
     fn failures_result(&self) -> Result<()> {
         let failed = self.counters.failures();
-        if failed.is_empty() {
-            Ok(())
-        } else {
+        let typed = self.failed_typed_streams();
+        if !failed.is_empty() {
             Err(Error::StreamsFailed(failed))
+        } else if !typed.is_empty() {
+            Err(Error::DataSourceStreamsFailed(typed))
+        } else {
+            Ok(())
         }
     }
 
@@ -635,6 +686,11 @@ impl Reader {
                     };
                     self.out.status(s, status).await?;
                 }
+                self.typed_statuses(|failed| match failed {
+                    true => StreamStatus::Incomplete,
+                    false => StreamStatus::Complete,
+                })
+                .await?;
                 self.failures_result()
             }
             Err(Error::Cancelled) => Err(Error::Cancelled),
@@ -642,6 +698,7 @@ impl Reader {
                 for s in self.selection.streams().iter() {
                     self.out.status(s, StreamStatus::Incomplete).await?;
                 }
+                self.typed_statuses(|_| StreamStatus::Incomplete).await?;
                 Err(e)
             }
         }
@@ -649,13 +706,18 @@ impl Reader {
 }
 
 /// The interrupted pass a read continues: only when every selected incremental page-driven
-/// stream carries the same one.
-fn resumable_pass(selection: &Selection, input: &State) -> Option<PassState> {
+/// stream (typed streams of data sources included: `typed`, their passes) carries the same one.
+fn resumable_pass(
+    selection: &Selection,
+    input: &State,
+    typed: Vec<Option<PassState>>,
+) -> Option<PassState> {
     let passes: Vec<Option<&PassState>> = PAGE_STREAMS
         .iter()
         .filter(|s| selection.contains(**s))
         .filter(|s| selection.mode(**s) == crate::catalog::SyncMode::Incremental)
         .map(|s| input.get(*s).and_then(|st| st.pass.as_ref()))
+        .chain(typed.iter().map(Option::as_ref))
         .collect();
     match passes.first() {
         Some(Some(first))

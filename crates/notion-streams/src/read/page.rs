@@ -91,7 +91,7 @@ impl Reader {
     }
 
     async fn process_page_as(self: Arc<Self>, raw: Box<RawValue>, in_full: bool) -> Result<()> {
-        let (id, ts, properties) = {
+        let (id, ts, properties, is_row) = {
             let obj = RawObject::parse(raw.get()).map_err(|e| malformed("a page", e))?;
             let Some(id) = obj.str("id").and_then(|s| s.parse::<Id>().ok()) else {
                 return Err(Error::response("a page", "it has no valid id"));
@@ -110,8 +110,9 @@ impl Reader {
             let wants_page =
                 self.selection.contains(StreamName::Pages) && admits(StreamName::Pages);
             let wants_document = self.wants_document(ts, in_full);
+            let typed = self.typed_target(&obj, ts, in_full);
             let properties = match self.settings.config.fetch_full_properties
-                && (wants_page || wants_document)
+                && (wants_page || wants_document || typed.is_some())
             {
                 true => self.complete_properties(id, &obj).await?,
                 false => None,
@@ -119,8 +120,17 @@ impl Reader {
             if wants_page {
                 self.emit_page_record(&obj, properties.as_deref()).await?;
             }
-            (id, ts, properties)
+            if let Some(target) = &typed {
+                self.emit_typed_record(target, &raw, properties.as_deref())
+                    .await?;
+            }
+            (id, ts, properties, parent_data_source_id(&obj).is_some())
         };
+        // A row read only for its typed stream (older than what the page-driven streams read,
+        // or none of them selected): nothing else of it is read.
+        if !self.reads_pages() || (is_row && !in_full && !self.bounds.admits_page(ts)) {
+            return Ok(());
+        }
         let admits = |stream| in_full || self.bounds.admits(stream, ts);
         let comments = if self.selection.contains(StreamName::Comments)
             && admits(StreamName::Comments)

@@ -110,6 +110,7 @@ impl Reader {
         {
             return Ok(());
         }
+        self.typed.data_source_met(raw, from_search);
         let ts = timestamp(&obj);
         if self.selection.contains(StreamName::DataSources)
             && ts.is_none_or(|t| self.bounds.admits(StreamName::DataSources, t))

@@ -11,7 +11,6 @@ use super::{Reader, is_listing_loop};
 use crate::api::{DataSourceQuery, Direction, Filter, ListRequest, Sort};
 use crate::error::Result;
 use crate::state::{SourceKey, SourceProgress, format_time};
-use crate::stream::StreamName;
 
 /// The query of one window: rows edited at or after `lower` and at or before `upper`, newest
 /// first.
@@ -38,10 +37,9 @@ impl Reader {
             self.set_progress(key, Some(SourceProgress::Done));
             return Ok(());
         }
-        let lower = self.bounds.min_pages().map(format_time);
+        let lower = self.row_lower(ds).flatten().map(format_time);
         // Rows whose values a schema change rewrote, older than the bound: records only.
         if let Some(below) = &lower
-            && self.selection.contains(StreamName::Pages)
             && self.schema_changed(ds)
         {
             match self.reread_rows(ds, below).await {
@@ -62,7 +60,10 @@ impl Reader {
             })
             .await;
         match result {
-            Err(e) if is_listing_loop(&e) => self.fail_streams(&PAGE_STREAMS, e).await,
+            Err(e) if is_listing_loop(&e) => {
+                self.fail_typed_streams(&e).await?;
+                self.fail_streams(&PAGE_STREAMS, e).await
+            }
             other => other,
         }
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use notion_model::Id;
 use serde_json::Value;
 
-use super::{Reader, lock};
+use super::{Reader, lock, timestamp};
 use crate::api::{DataSourceQuery, Filter, ListRequest};
 use crate::error::Result;
 use crate::protocol::LogLevel;
@@ -61,10 +61,17 @@ impl Reader {
     /// Whether the schema of `ds` changed since the last complete read (a data source the last
     /// read did not fingerprint has not: its rows are new to the destination, and read as such).
     pub(super) fn schema_changed(&self, ds: Id) -> bool {
+        // The pages state's fingerprint, else the data source's typed stream's.
+        let typed = self
+            .typed
+            .stream_of(ds)
+            .and_then(|((name, _), _)| self.input.data_source(&name))
+            .and_then(|s| s.schemas.get(&ds).cloned());
         let Some(before) = self
             .input
             .get(StreamName::Pages)
-            .and_then(|s| s.schemas.get(&ds))
+            .and_then(|s| s.schemas.get(&ds).cloned())
+            .or(typed)
         else {
             return false;
         };
@@ -93,11 +100,15 @@ impl Reader {
         }
     }
 
-    /// Reads again the records of the rows of `ds` edited at or before `below` (the read's
-    /// lower bound; newer rows are read in full by the data source's query): their values
-    /// changed with the schema. One query page per 100 rows, and what completing their
+    /// Reads again the records (`pages`, and the data source's typed stream) of the rows of
+    /// `ds` edited at or before `below` (the read's lower bound; newer rows are read in full by
+    /// the data source's query): their values changed with the schema. One query page per 100 rows, and what completing their
     /// properties costs.
     pub(super) async fn reread_rows(&self, ds: Id, below: &str) -> Result<()> {
+        let emit_pages = self.selection.contains(StreamName::Pages);
+        if !emit_pages && self.typed.stream_of(ds).is_none() {
+            return Ok(());
+        }
         let request = ListRequest::QueryDataSource {
             data_source: ds,
             query: DataSourceQuery {
@@ -116,11 +127,19 @@ impl Reader {
                 let Some(id) = self.object_id(&obj, "a row", QUERY).await? else {
                     continue;
                 };
+                // Its typed stream's record too, whatever the row's edit time.
+                let typed = timestamp(&obj).and_then(|ts| self.typed_target(&obj, ts, true));
                 let properties = match self.settings.config.fetch_full_properties {
                     true => self.complete_properties(id, &obj).await?,
                     false => None,
                 };
-                self.emit_page_record(&obj, properties.as_deref()).await?;
+                if emit_pages {
+                    self.emit_page_record(&obj, properties.as_deref()).await?;
+                }
+                if let Some(target) = &typed {
+                    self.emit_typed_record(target, raw, properties.as_deref())
+                        .await?;
+                }
                 rows += 1;
             }
         }

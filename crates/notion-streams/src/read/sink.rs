@@ -77,6 +77,12 @@ impl Sink {
         self.bytes_since_checkpoint.load(Ordering::Relaxed)
     }
 
+    /// Counts the bytes of a record sent other than by [`Sink::record`].
+    pub(crate) fn count_bytes(&self, n: usize) {
+        self.bytes_since_checkpoint
+            .fetch_add(n as u64, Ordering::Relaxed);
+    }
+
     /// A checkpoint begins: the byte count starts again.
     pub(crate) fn checkpointed(&self) {
         self.bytes_since_checkpoint.store(0, Ordering::Relaxed);

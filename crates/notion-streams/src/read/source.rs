@@ -160,7 +160,11 @@ impl Reader {
                 if kind == SourceKind::Search {
                     lock(&self.inventory).listed(id);
                 }
-                if !self.bounds.admits_page(ts.instant()) {
+                let admitted = match key {
+                    SourceKey::DataSource(ds) => self.admits_row(ds, ts.instant()),
+                    _ => self.bounds.admits_page(ts.instant()),
+                };
+                if !admitted {
                     if kind == SourceKind::Search && lock(&self.inventory).lists_everything() {
                         // Past the bound the search is an inventory: only pages shared since
                         // the last one are read (in full, whatever their edit time).
