@@ -6,6 +6,8 @@
 //!   [`Message`]s (records, states, logs, statuses, errors).
 //! - [`Message::write_json_line`] writes a message as an Airbyte protocol line.
 //! - [`schema`] generates the streams' JSON schemas and the connector specification.
+//! - [`typed`] holds the typed streams of data sources (`ds_…`, setting `data_source_streams`):
+//!   their names, schemas and records, a projection of the rows the `pages` stream reads.
 //!
 //! Records are the Notion objects as Notion sent them, limited to the fields their stream
 //! declares (undeclared top-level fields go into `_extra`), plus enrichment fields whose names

@@ -68,7 +68,10 @@ impl Reader {
             let page = match page {
                 Ok(p) => p,
                 // Rows are read per data source: every stream that depends on them fails.
-                Err(e) if is_listing_loop(&e) => return self.fail_streams(&DISCOVERED, e).await,
+                Err(e) if is_listing_loop(&e) => {
+                    self.fail_typed_streams(&e).await?;
+                    return self.fail_streams(&DISCOVERED, e).await;
+                }
                 Err(e) => return Err(e),
             };
             for raw in &page.results {
@@ -101,7 +104,10 @@ impl Reader {
             .await;
         match result {
             // The unified search also lists the data sources (and through them the databases).
-            Err(e) if is_listing_loop(&e) && unified => self.fail_streams(&DISCOVERED, e).await,
+            Err(e) if is_listing_loop(&e) && unified => {
+                self.fail_typed_streams(&e).await?;
+                self.fail_streams(&DISCOVERED, e).await
+            }
             Err(e) if is_listing_loop(&e) => self.fail_streams(&PAGE_STREAMS, e).await,
             other => other,
         }
