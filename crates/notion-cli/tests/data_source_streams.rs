@@ -568,3 +568,58 @@ async fn typed_streams_cost_no_request_beyond_the_pages_stream() {
     );
     fake.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retyped_property_brings_every_row_of_its_stream_again() {
+    let fake = fake(WorkspaceSpec::Demo, unthrottled()).await;
+    let dir = Dir::new();
+    let cfg = dir.write(
+        "config.json",
+        &config(&fake, json!({"data_source_streams": true})),
+    );
+    let expected = expected_streams(&fake);
+    // A data source with rows and a number property; only typed streams are selected.
+    let (stream, ds, property) = expected
+        .iter()
+        .find_map(|s| {
+            let ds: notion_model::Id = s.source.id.parse().unwrap();
+            let schema = fake
+                .ground_truth(Stream::DataSources, V)
+                .find(|r| r.id == ds)?
+                .object;
+            let (name, _) = schema["properties"]
+                .as_object()?
+                .iter()
+                .find(|(_, p)| p["type"] == "number")?;
+            Some((s.name.clone(), ds, name.clone()))
+        })
+        .expect("a data source with a number property");
+    let names: Vec<&str> = expected.iter().map(|s| s.name.as_str()).collect();
+    let cat = dir.write("catalog.json", &configured(&names, "incremental"));
+    let first = read(&cfg, &cat, None).await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let state = dir.write("state.json", &first.last_states());
+
+    fake.advance(Duration::from_secs(3600));
+    fake.change_property_type(ds, &property, "rich_text")
+        .unwrap();
+    let second = read(&cfg, &cat, Some(&state)).await;
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    // No row was edited, yet every row of the retyped data source comes again; no other.
+    let want: BTreeSet<String> = fake
+        .ground_truth(Stream::Pages, V)
+        .filter(|r| r.object["parent"]["data_source_id"] == json!(ds.to_string()))
+        .map(|r| r.id.to_string())
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(ids(&second.records(&stream)), want);
+    for s in expected.iter().filter(|s| s.name != stream) {
+        assert!(second.records(&s.name).is_empty(), "{}", s.name);
+    }
+    // Once read, the next read brings nothing again.
+    let state = dir.write("state2.json", &second.last_states());
+    let third = read(&cfg, &cat, Some(&state)).await;
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert!(third.records(&stream).is_empty());
+    fake.shutdown().await;
+}

@@ -313,7 +313,7 @@ impl Stream for Read {
                 lock(&self.state).set(*stream, Some((**state).clone()));
             }
             Poll::Ready(Some(Message::DataSourceState { stream, state, .. })) => {
-                lock(&self.state).set_data_source(stream, Some(state.clone()));
+                lock(&self.state).set_data_source(stream, Some((**state).clone()));
             }
             _ => {}
         }

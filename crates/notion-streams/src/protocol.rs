@@ -137,8 +137,8 @@ pub enum Message {
     DataSourceState {
         /// The stream's name.
         stream: Arc<str>,
-        /// The stream's state.
-        state: StreamState,
+        /// The stream's state (boxed, as in `State`).
+        state: Box<StreamState>,
         /// Records of the stream emitted since its previous state.
         record_count: u64,
     },

@@ -512,7 +512,7 @@ impl Reader {
             self.out
                 .send(Message::DataSourceState {
                     stream,
-                    state,
+                    state: Box::new(state),
                     record_count,
                 })
                 .await?;
